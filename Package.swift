@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// streamd: a TLS WebSocket streaming server. No Swift package dependencies:
+// only the toolchain and C libraries reached through system-library targets.
+import PackageDescription
+
+let package = Package(
+    name: "streamd",
+    products: [
+        .executable(name: "streamd", targets: ["streamd"]),
+        .library(name: "StreamServer", targets: ["StreamServer"]),
+    ],
+    targets: [
+        // C headers and macro wrappers the Glibc module does not expose (epoll, eventfd, timerfd).
+        .target(name: "CLinux"),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CJWT",
+            pkgConfig: "libjwt",
+            providers: [.apt(["libjwt-dev"])]
+        ),
+        .target(name: "NetCore", dependencies: ["CLinux"]),
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        .target(name: "WebSocket"),
+        .target(name: "StreamServer", dependencies: ["NetCore", "TLS", "WebSocket"]),
+        .executableTarget(name: "streamd", dependencies: ["StreamServer"]),
+
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "NetCoreTests", dependencies: ["NetCore"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

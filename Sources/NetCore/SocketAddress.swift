@@ -1,0 +1,69 @@
+import Glibc
+
+/// An IPv4 or IPv6 address and port, parsed from text or read from the kernel.
+public struct SocketAddress: Sendable, CustomStringConvertible {
+    public let host: String
+    public let port: UInt16
+    let family: Int32
+
+    init(storage: sockaddr_storage) {
+        var storage = storage
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        if Int32(storage.ss_family) == AF_INET6 {
+            let (addr, port) = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ($0.pointee.sin6_addr, $0.pointee.sin6_port) }
+            }
+            var a = addr
+            inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count))
+            self.port = UInt16(bigEndian: port)
+            self.family = AF_INET6
+        } else {
+            let (addr, port) = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ($0.pointee.sin_addr, $0.pointee.sin_port) }
+            }
+            var a = addr
+            inet_ntop(AF_INET, &a, &buffer, socklen_t(buffer.count))
+            self.port = UInt16(bigEndian: port)
+            self.family = AF_INET
+        }
+        self.host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public init(host: String, port: UInt16) throws(SystemError) {
+        var probe4 = in_addr()
+        var probe6 = in6_addr()
+        if inet_pton(AF_INET, host, &probe4) == 1 {
+            family = AF_INET
+        } else if inet_pton(AF_INET6, host, &probe6) == 1 {
+            family = AF_INET6
+        } else {
+            throw SystemError("inet_pton(\(host))", errno: EINVAL)
+        }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String {
+        family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// Calls `body` with this address as a `sockaddr`.
+    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        if family == AF_INET6 {
+            var sa = sockaddr_in6()
+            sa.sin6_family = sa_family_t(AF_INET6)
+            sa.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &sa.sin6_addr)
+            return withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = port.bigEndian
+        inet_pton(AF_INET, host, &sa.sin_addr)
+        return withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
+}
