@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "WebSocket"),
         .target(name: "StreamServer", dependencies: ["NetCore", "TLS", "WebSocket"]),
-        .executableTarget(name: "streamd", dependencies: ["StreamServer"]),
+        .executableTarget(name: "streamd", dependencies: ["StreamServer", "TLS"]),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),

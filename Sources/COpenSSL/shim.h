@@ -50,6 +50,10 @@ static inline int COpenSSL_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *li
     return (int)SSL_CTX_set1_groups_list(ctx, list);
 }
 
+static inline int COpenSSL_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) {
+    return (int)SSL_CTX_add1_chain_cert(ctx, cert);
+}
+
 // MARK: - SSL
 
 static inline int COpenSSL_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {

@@ -156,7 +156,8 @@ public final class EventLoop: @unchecked Sendable {
             if count > 0 {
                 for i in 0..<Int(count) { dispatch(events + i) }
             }
-            timers.runExpired(now: MonotonicClock.now())
+            let now = MonotonicClock.now()
+            while let callback = timers.popExpired(now: now) { callback() }
             runFlushes()
         }
     }

@@ -36,11 +36,14 @@ struct TimerQueue {
         return Int32(min(ms, 60_000))
     }
 
-    mutating func runExpired(now: UInt64) {
+    /// The next callback due at `now`, removed from the queue. The caller runs
+    /// it outside this mutation, so a callback may schedule or cancel timers.
+    mutating func popExpired(now: UInt64) -> (() -> Void)? {
         while let top = heap.first, top.deadline <= now {
             popTop()
-            if let callback = callbacks.removeValue(forKey: top.id) { callback() }
+            if let callback = callbacks.removeValue(forKey: top.id) { return callback }
         }
+        return nil
     }
 
     var count: Int { callbacks.count }

@@ -1,1 +1,107 @@
-// Server wiring.
+/// Everything an operator can set. Defaults are the documented ones; the
+/// README's "Configuration and limits" table lists each field under the same name.
+public struct ServerConfiguration: Sendable, Codable, Equatable {
+    public var host = "127.0.0.1"
+    public var port: UInt16 = 8443
+    /// Event loop threads; 0 means one per available core.
+    public var loops = 0
+    public var certificate = "certs/server.pem"
+    public var privateKey = "certs/server.key"
+    /// The dev CA that signed the certificate; only used to tell clients what to trust.
+    public var caCertificate = "certs/ca.pem"
+    /// Create a dev CA and server certificate when the files above are absent.
+    public var generateDevCertificates = true
+    public var limits = ServerLimits()
+    public var logFormat: LogFormat = .text
+    public var logLevel: LogLevel = .info
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case host, port, loops, certificate, privateKey = "private_key", caCertificate = "ca_certificate"
+        case generateDevCertificates = "generate_dev_certificates", limits
+        case logFormat = "log_format", logLevel = "log_level"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ServerConfiguration()
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? d.port
+        loops = try c.decodeIfPresent(Int.self, forKey: .loops) ?? d.loops
+        certificate = try c.decodeIfPresent(String.self, forKey: .certificate) ?? d.certificate
+        privateKey = try c.decodeIfPresent(String.self, forKey: .privateKey) ?? d.privateKey
+        caCertificate = try c.decodeIfPresent(String.self, forKey: .caCertificate) ?? d.caCertificate
+        generateDevCertificates = try c.decodeIfPresent(Bool.self, forKey: .generateDevCertificates) ?? d.generateDevCertificates
+        limits = try c.decodeIfPresent(ServerLimits.self, forKey: .limits) ?? d.limits
+        logFormat = try c.decodeIfPresent(LogFormat.self, forKey: .logFormat) ?? d.logFormat
+        logLevel = try c.decodeIfPresent(LogLevel.self, forKey: .logLevel) ?? d.logLevel
+    }
+}
+
+/// Every limit the server enforces, by name. Times are in seconds.
+public struct ServerLimits: Sendable, Codable, Equatable {
+    /// Request line plus headers; beyond it the answer is 431 and the connection closes.
+    public var maxHeaderBytes = 8192
+    public var maxHeaderCount = 64
+    /// Body of a plain HTTP request (publish batches later).
+    public var maxRequestBodyBytes = 1 << 20
+    /// TLS handshake plus the HTTP request must complete within this, else the socket is closed.
+    public var handshakeTimeout = 10.0
+    /// Largest WebSocket message a client may send (all fragments together); beyond it: close 1009.
+    public var maxMessageBytes = 65536
+    /// Server ping interval; a connection silent for two intervals is closed.
+    public var heartbeatInterval = 30.0
+    /// After the server sends a close frame, how long it waits for the client's before dropping the socket.
+    public var closeTimeout = 5.0
+    /// Open connections (all loops together); beyond it the upgrade answer is 503.
+    public var maxConnections = 100_000
+    /// Bytes queued towards one client (plaintext waiting plus ciphertext not yet accepted by the kernel).
+    public var maxOutboundBytes = 4 << 20
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case maxHeaderBytes = "max_header_bytes", maxHeaderCount = "max_header_count"
+        case maxRequestBodyBytes = "max_request_body_bytes", handshakeTimeout = "handshake_timeout_s"
+        case maxMessageBytes = "max_message_bytes", heartbeatInterval = "heartbeat_interval_s"
+        case closeTimeout = "close_timeout_s", maxConnections = "max_connections"
+        case maxOutboundBytes = "max_outbound_bytes"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ServerLimits()
+        maxHeaderBytes = try c.decodeIfPresent(Int.self, forKey: .maxHeaderBytes) ?? d.maxHeaderBytes
+        maxHeaderCount = try c.decodeIfPresent(Int.self, forKey: .maxHeaderCount) ?? d.maxHeaderCount
+        maxRequestBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxRequestBodyBytes) ?? d.maxRequestBodyBytes
+        handshakeTimeout = try c.decodeIfPresent(Double.self, forKey: .handshakeTimeout) ?? d.handshakeTimeout
+        maxMessageBytes = try c.decodeIfPresent(Int.self, forKey: .maxMessageBytes) ?? d.maxMessageBytes
+        heartbeatInterval = try c.decodeIfPresent(Double.self, forKey: .heartbeatInterval) ?? d.heartbeatInterval
+        closeTimeout = try c.decodeIfPresent(Double.self, forKey: .closeTimeout) ?? d.closeTimeout
+        maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
+        maxOutboundBytes = try c.decodeIfPresent(Int.self, forKey: .maxOutboundBytes) ?? d.maxOutboundBytes
+    }
+
+    /// Problems an operator must fix, each naming the field.
+    public func problems() -> [String] {
+        var found: [String] = []
+        if maxHeaderBytes < 256 { found.append("limits.max_header_bytes must be at least 256 (got \(maxHeaderBytes))") }
+        if maxHeaderCount < 8 { found.append("limits.max_header_count must be at least 8 (got \(maxHeaderCount))") }
+        if maxRequestBodyBytes < 0 { found.append("limits.max_request_body_bytes must not be negative") }
+        if !(handshakeTimeout > 0) { found.append("limits.handshake_timeout_s must be positive (got \(handshakeTimeout))") }
+        if maxMessageBytes < 125 { found.append("limits.max_message_bytes must be at least 125 (got \(maxMessageBytes))") }
+        if !(heartbeatInterval > 0) { found.append("limits.heartbeat_interval_s must be positive (got \(heartbeatInterval))") }
+        if !(closeTimeout > 0) { found.append("limits.close_timeout_s must be positive (got \(closeTimeout))") }
+        if maxConnections < 1 { found.append("limits.max_connections must be at least 1 (got \(maxConnections))") }
+        if maxOutboundBytes < 65536 { found.append("limits.max_outbound_bytes must be at least 65536 (got \(maxOutboundBytes))") }
+        return found
+    }
+}
+
+public enum LogFormat: String, Sendable, Codable { case text, json }
+public enum LogLevel: String, Sendable, Codable, Comparable {
+    case debug, info, warning, error
+    var rank: Int { [.debug: 0, .info: 1, .warning: 2, .error: 3][self]! }
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
+}

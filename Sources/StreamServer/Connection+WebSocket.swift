@@ -1,0 +1,87 @@
+import NetCore
+import WebSocket
+
+/// RFC 6455 after the upgrade: frames in, frames out, heartbeat, close handshake.
+extension Connection {
+    func processFrames() {
+        while phase == .webSocket || phase == .closing, let event = reader?.nextEvent() {
+            switch event {
+            case .text(let payload):
+                if phase == .webSocket { handleTextMessage(payload) }
+            case .binary:
+                if phase == .webSocket { close(.unsupportedData, reason: "binary frames are not part of the protocol; send JSON text") }
+            case .ping(let payload):
+                if phase == .webSocket { enqueue(FrameEncoder.frame(opcode: .pong, payload: payload)) }
+            case .pong:
+                break  // any bytes already count as liveness (lastReceivedAt)
+            case .close(let code, _):
+                if phase == .closing {
+                    // The answer to our close: the handshake is complete.
+                    closeAfterFlush = true
+                } else {
+                    // Echo the peer's code (RFC 6455 §5.5.1), then close the TCP side first (§7.1.1).
+                    closeCode = code
+                    enqueue(FrameEncoder.closeFrame(code: code))
+                    closeAfterFlush = true
+                    phase = .closing
+                    closeDeadline = MonotonicClock.now() &+ state.closeTimeoutNS
+                }
+            case .failure(let code, let reason):
+                // Fail the connection (§7.1.7): say why, then drop it without waiting.
+                state.logger.debug("protocol violation", [
+                    "session": .string(sessionID), "code": .int(Int(code.rawValue)), "reason": .string(reason),
+                ])
+                closeCode = code
+                enqueue(FrameEncoder.closeFrame(code: code, reason: reason))
+                closeAfterFlush = true
+                phase = .closing
+                closeDeadline = MonotonicClock.now() &+ state.closeTimeoutNS
+            }
+        }
+        reader?.releaseIdleMemory()
+    }
+
+    /// Starts the close handshake from our side; the peer's close frame (or the
+    /// close timeout) ends the connection.
+    func close(_ code: CloseCode, reason: String) {
+        guard phase == .webSocket else { return }
+        closeCode = code
+        enqueue(FrameEncoder.closeFrame(code: code, reason: reason))
+        phase = .closing
+        closeDeadline = MonotonicClock.now() &+ state.closeTimeoutNS
+    }
+
+    func sweepHeartbeat(now: UInt64) {
+        if now &- lastReceivedAt >= 2 &* state.heartbeatIntervalNS {
+            state.logger.debug("no traffic for two heartbeat intervals", ["session": .string(sessionID)])
+            terminate(reason: "heartbeat timeout")
+        } else if now >= nextPingAt {
+            enqueue(FrameEncoder.frame(opcode: .ping, payload: []))
+            nextPingAt = now &+ state.heartbeatIntervalNS
+        }
+    }
+
+    func sendText(_ json: String) {
+        enqueue(FrameEncoder.frame(opcode: .text, payload: Array(json.utf8)))
+    }
+
+    func sendWelcome() {
+        let data = #"{"session":"\#(sessionID)","heartbeat_s":\#(Int(state.limits.heartbeatInterval.rounded()))}"#
+        sendText(ServerMessage.envelope(type: "welcome", id: nil, data: data))
+    }
+
+    private func handleTextMessage(_ payload: [UInt8]) {
+        let request: ClientRequest
+        switch ClientRequest.parse(payload) {
+        case .success(let parsed): request = parsed
+        case .failure(let problem):
+            return sendText(ServerMessage.error(id: problem.id, code: "bad_request", message: problem.message))
+        }
+        switch request.type {
+        case "ping":
+            sendText(ServerMessage.envelope(type: "pong", id: request.id, data: "{}"))
+        default:
+            sendText(ServerMessage.error(id: request.id, code: "unknown_type", message: "unknown message type \(JSONText.quoted(request.type)); this server understands: ping"))
+        }
+    }
+}

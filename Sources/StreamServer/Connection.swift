@@ -1,0 +1,268 @@
+import NetCore
+import TLS
+import WebSocket
+
+/// One client socket, from TCP accept to close: TLS, then one HTTP request,
+/// then (for /ws) WebSocket frames. Lives on one loop and is touched only there.
+/// Reads go through the loop's shared buffers; writes are queued and leave in
+/// one TLS write and one send per loop turn (`flush`).
+final class Connection: IOHandler, Flushable {
+    enum Phase {
+        case tlsHandshake
+        case httpRequest
+        case webSocket
+        /// We sent a close frame and wait for the peer's (or the close timeout).
+        case closing
+        case closed
+    }
+
+    let fd: Int32
+    unowned let context: LoopContext
+    let tls: TLSConnection
+    let remoteAddress: String
+    let sessionID: String
+    var phase: Phase = .tlsHandshake
+    var registryIndex = -1
+    var isFlushScheduled = false
+
+    var httpParser: HTTPRequestParser?
+    var reader: WebSocketReader?
+    /// Frames (and the 101 answer) waiting for the next flush.
+    private var outbound: [[UInt8]] = []
+    private(set) var outboundBytes = 0
+    /// Close the socket once everything queued has reached the kernel.
+    var closeAfterFlush = false
+    /// Set when the socket reported EAGAIN; the next EPOLLOUT edge resumes.
+    private var waitingForWritable = false
+    private var sawFirstByte = false
+
+    // Deadlines, in MonotonicClock nanoseconds.
+    let acceptedAt: UInt64
+    var lastReceivedAt: UInt64
+    var nextPingAt: UInt64 = .max
+    var closeDeadline: UInt64 = .max
+    var closeCode: CloseCode?
+
+    var state: ServerState { context.state }
+
+    init(fd: Int32, context: LoopContext, tls: TLSConnection, remoteAddress: String) {
+        self.fd = fd
+        self.context = context
+        self.tls = tls
+        self.remoteAddress = remoteAddress
+        self.sessionID = context.makeSessionID()
+        let now = MonotonicClock.now()
+        acceptedAt = now
+        lastReceivedAt = now
+        httpParser = HTTPRequestParser(limits: HTTPLimits(
+            maxHeaderBytes: context.state.limits.maxHeaderBytes,
+            maxHeaderCount: context.state.limits.maxHeaderCount,
+            maxBodyBytes: context.state.limits.maxRequestBodyBytes))
+    }
+
+    // MARK: Events from the loop
+
+    func handleIO(_ events: IOEvents) {
+        if events.contains(.writable), waitingForWritable {
+            waitingForWritable = false
+            sendCiphertext()
+        }
+        if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) {
+            readAvailable()
+        }
+    }
+
+    /// Edge-triggered: read until the kernel has nothing more.
+    private func readAvailable() {
+        let buffer = context.loop.receiveBuffer
+        while phase != .closed {
+            let result: IOResult<Int>
+            do {
+                result = try Socket.read(fd, into: buffer)
+            } catch {
+                terminate(reason: "read failed: \(error)")
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                return
+            case .done(0):
+                terminate(reason: "peer closed the connection")
+                return
+            case .done(let count):
+                lastReceivedAt = MonotonicClock.now()
+                received(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            }
+        }
+    }
+
+    private func received(_ ciphertext: UnsafeRawBufferPointer) {
+        if !sawFirstByte {
+            sawFirstByte = true
+            // A TLS connection starts with a handshake record (0x16). Anything
+            // else (plain HTTP on the TLS port, a port scanner) is dropped at once.
+            if ciphertext[0] != 0x16 {
+                state.logger.debug("not a TLS client hello; closing", ["remote": .string(remoteAddress)])
+                terminate(reason: "not TLS", abortive: true)
+                return
+            }
+        }
+        tls.withReceivedCiphertext(ciphertext) {
+            if !tls.isHandshakeComplete {
+                switch tls.handshake() {
+                case .complete:
+                    phase = .httpRequest
+                case .wantRead:
+                    break
+                case .failed(let error):
+                    state.logger.debug("TLS handshake failed", ["remote": .string(remoteAddress), "error": .string(error.message)])
+                    // Send OpenSSL's alert if the kernel takes it now; never wait for it.
+                    sendCiphertext()
+                    terminate(reason: "TLS handshake failed")
+                    return
+                }
+            }
+            guard tls.isHandshakeComplete else { return }
+            readPlaintext()
+        }
+        scheduleFlush()
+    }
+
+    private func readPlaintext() {
+        let buffer = context.plaintextBuffer
+        while phase != .closed {
+            switch tls.read(into: buffer) {
+            case .bytes(let count):
+                handlePlaintext(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            case .wantRead:
+                return
+            case .closed:
+                // close_notify: the peer will send nothing more.
+                if phase == .webSocket || phase == .closing {
+                    closeAfterFlush = true
+                } else {
+                    terminate(reason: "peer sent close_notify")
+                }
+                return
+            case .failed(let error):
+                terminate(reason: "TLS error: \(error.message)")
+                return
+            }
+        }
+    }
+
+    private func handlePlaintext(_ bytes: UnsafeRawBufferPointer) {
+        switch phase {
+        case .httpRequest:
+            handleRequestBytes(bytes)
+        case .webSocket, .closing:
+            reader?.append(bytes)
+            processFrames()
+        case .tlsHandshake, .closed:
+            break
+        }
+    }
+
+    // MARK: Output
+
+    /// Queues bytes already framed (or a raw HTTP answer) for the next flush.
+    func enqueue(_ bytes: [UInt8]) {
+        guard phase != .closed else { return }
+        outbound.append(bytes)
+        outboundBytes += bytes.count
+        scheduleFlush()
+    }
+
+    func scheduleFlush() {
+        context.loop.requestFlush(self)
+    }
+
+    /// End of the loop turn: everything queued goes through one SSL_write and one send.
+    func flush() {
+        guard phase != .closed else { return }
+        if !outbound.isEmpty {
+            do {
+                if outbound.count == 1 {
+                    try outbound[0].withUnsafeBytes { try tls.write($0) }
+                } else {
+                    context.coalesceBuffer.removeAll(keepingCapacity: true)
+                    for frame in outbound { context.coalesceBuffer.append(contentsOf: frame) }
+                    try context.coalesceBuffer.withUnsafeBytes { try tls.write($0) }
+                }
+            } catch {
+                terminate(reason: "TLS write failed: \(error)")
+                return
+            }
+            outbound.removeAll()
+            outboundBytes = 0
+        }
+        sendCiphertext()
+    }
+
+    private func sendCiphertext() {
+        guard phase != .closed else { return }
+        var failure: SystemError?
+        while tls.hasPendingCiphertext && !waitingForWritable && failure == nil {
+            tls.withPendingCiphertext { bytes in
+                do throws(SystemError) {
+                    switch try Socket.write(fd, bytes) {
+                    case .done(let sent): return sent
+                    case .wouldBlock:
+                        waitingForWritable = true
+                        return 0
+                    }
+                } catch {
+                    failure = error
+                    return 0
+                }
+            }
+        }
+        if let failure {
+            terminate(reason: "send failed: \(failure)")
+            return
+        }
+        if !tls.hasPendingCiphertext {
+            tls.releaseIdleMemory()
+            if closeAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
+        }
+    }
+
+    // MARK: Closing
+
+    /// Releases everything now. `abortive` sends RST instead of FIN.
+    func terminate(reason: String, abortive: Bool = false) {
+        guard phase != .closed else { return }
+        let wasWebSocket = reader != nil
+        phase = .closed
+        context.loop.deregister(fd: fd)
+        if abortive { Socket.abort(fd) } else { Socket.close(fd) }
+        context.remove(self)
+        outbound = []
+        reader = nil
+        httpParser = nil
+        state.openConnections.subtract(1, ordering: .relaxed)
+        if wasWebSocket {
+            state.upgradedConnections.subtract(1, ordering: .relaxed)
+            state.logger.debug("session closed", [
+                "session": .string(sessionID), "remote": .string(remoteAddress), "reason": .string(reason),
+            ])
+        }
+    }
+
+    /// Called once a second by the loop's sweep.
+    func sweep(now: UInt64) {
+        switch phase {
+        case .tlsHandshake, .httpRequest:
+            if now &- acceptedAt >= state.handshakeTimeoutNS {
+                state.logger.debug("handshake deadline passed", ["remote": .string(remoteAddress)])
+                terminate(reason: "handshake timeout", abortive: true)
+            }
+        case .webSocket:
+            sweepHeartbeat(now: now)
+        case .closing:
+            if now >= closeDeadline { terminate(reason: "close timeout") }
+        case .closed:
+            break
+        }
+    }
+}

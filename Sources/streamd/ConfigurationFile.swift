@@ -1,0 +1,31 @@
+import Foundation
+import StreamServer
+
+/// Reads the JSON configuration file; errors name the file and the field.
+enum ConfigurationFile {
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func load(_ path: String) throws -> ServerConfiguration {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Problem(description: "configuration file \(path) does not exist")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Problem(description: "configuration file \(path) cannot be read (check its permissions)")
+        }
+        do {
+            return try JSONDecoder().decode(ServerConfiguration.self, from: data)
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw Problem(description: "\(path): field \(fieldPath(context)) should be \(type)")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw Problem(description: "\(path): \(context.codingPath.isEmpty ? "not valid JSON" : "field \(fieldPath(context)) is invalid"): \(context.debugDescription)")
+        } catch {
+            throw Problem(description: "\(path): \(error)")
+        }
+    }
+
+    private static func fieldPath(_ context: DecodingError.Context) -> String {
+        context.codingPath.map(\.stringValue).joined(separator: ".")
+    }
+}

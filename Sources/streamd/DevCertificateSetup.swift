@@ -1,0 +1,40 @@
+import Foundation
+import StreamServer
+import TLS
+
+/// Development certificates: made on demand so the first `serve` on a fresh
+/// machine works, and never over an operator's own files.
+enum DevCertificateSetup {
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func ensure(configuration: ServerConfiguration, logger: Logger) throws {
+        let files = FileManager.default
+        let certExists = files.fileExists(atPath: configuration.certificate)
+        let keyExists = files.fileExists(atPath: configuration.privateKey)
+        if certExists && keyExists { return }
+        guard configuration.generateDevCertificates else {
+            let missing = certExists ? configuration.privateKey : configuration.certificate
+            throw Problem(description: "\(missing) does not exist (dev certificate generation is off)")
+        }
+        if certExists != keyExists {
+            throw Problem(description: "\(certExists ? configuration.privateKey : configuration.certificate) is missing but \(certExists ? configuration.certificate : configuration.privateKey) exists; refusing to replace half a pair. Remove it or pass both --cert and --key")
+        }
+        let directory = (configuration.certificate as NSString).deletingLastPathComponent
+        let expectedCert = (directory as NSString).appendingPathComponent("server.pem")
+        let expectedKey = (directory as NSString).appendingPathComponent("server.key")
+        guard configuration.certificate == expectedCert || (directory.isEmpty && configuration.certificate == "server.pem"),
+              configuration.privateKey == expectedKey || (directory.isEmpty && configuration.privateKey == "server.key")
+        else {
+            throw Problem(description: "\(configuration.certificate) does not exist; dev certificates are only generated as DIR/server.pem and DIR/server.key (run `streamd certs dev --dir DIR`)")
+        }
+        let target = directory.isEmpty ? "." : directory
+        try files.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let paths = try DevCertificates.generate(directory: target)
+        logger.info("generated development certificates (trust the CA in clients; not for production)", [
+            "ca": .string(paths.caCertificate), "certificate": .string(paths.serverCertificate),
+            "key": .string(paths.serverKey),
+        ])
+    }
+}

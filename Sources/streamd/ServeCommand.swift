@@ -1,0 +1,130 @@
+import Foundation
+import StreamServer
+
+/// `streamd serve`: loads configuration (file, then flags), makes dev
+/// certificates when none exist, starts the server and waits for a signal.
+enum ServeCommand {
+    static let help = """
+    USAGE: streamd serve [options]
+
+    Runs the wss server. Settings come from defaults, then --config FILE (JSON),
+    then the flags below (flags win). See README.md "Configuration and limits".
+
+    OPTIONS:
+      --config FILE              JSON configuration file (sample: streamd.sample.json)
+      --host ADDR                address to listen on (default 127.0.0.1)
+      --port N                   TCP port (default 8443; 0 picks a free one)
+      --loops N                  event loop threads (default: one per core)
+      --cert FILE                server certificate chain, PEM (default certs/server.pem)
+      --key FILE                 private key, PEM (default certs/server.key)
+      --ca FILE                  CA certificate clients should trust (default certs/ca.pem)
+      --no-dev-certs             never generate dev certificates; fail if files are missing
+      --max-header-bytes N       request line + headers limit, 431 beyond (default 8192)
+      --max-header-count N       header count limit, 431 beyond (default 64)
+      --handshake-timeout S      TLS + HTTP request deadline in seconds (default 10)
+      --max-message-bytes N      largest client message, close 1009 beyond (default 65536)
+      --heartbeat S              server ping interval in seconds (default 30)
+      --close-timeout S          wait for the peer's close frame (default 5)
+      --max-connections N        open sessions before 503 (default 100000)
+      --max-outbound-bytes N     bytes queued towards one client (default 4194304)
+      --log-format text|json     log line format (default text)
+      --log-level LEVEL          debug, info, warning or error (default info)
+      --port-file FILE           write the bound port here once listening (for scripts)
+      -h, --help                 show this help
+    """
+
+    static func run(_ arguments: [String]) -> Int32 {
+        let logger: Logger
+        let configuration: ServerConfiguration
+        var portFile: String?
+        do {
+            (configuration, portFile) = try parse(arguments)
+            logger = Logger(format: configuration.logFormat, minimumLevel: configuration.logLevel)
+        } catch let problem as ArgumentReader.Problem where problem == .helpRequested {
+            print(help)
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("streamd serve: \(error)\nRun `streamd serve --help` for the options.\n".utf8))
+            return 2
+        }
+
+        do {
+            try DevCertificateSetup.ensure(configuration: configuration, logger: logger)
+        } catch {
+            logger.error("cannot prepare certificates", ["error": .string("\(error)")])
+            return 1
+        }
+
+        let server: Server
+        do {
+            server = try Server(configuration: configuration, logger: logger)
+        } catch {
+            logger.error("cannot start", ["error": .string("\(error)")])
+            return 1
+        }
+        SignalHandling.install(server: server, logger: logger)
+        server.start()
+        logger.info("streamd listening", [
+            "url": .string("wss://\(urlHost(configuration.host)):\(server.port)/ws"),
+            "loops": .int(server.loopCount),
+        ])
+        logger.info("TLS certificate loaded", [
+            "certificate": .string(configuration.certificate), "key": .string(configuration.privateKey),
+            "summary": .string(server.certificateSummary),
+        ])
+        if let portFile {
+            try? "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
+        }
+        dispatchMain()
+    }
+
+    private static func urlHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+
+    static func parse(_ arguments: [String]) throws -> (ServerConfiguration, String?) {
+        // A config file is read first so flags can override it, wherever it appears.
+        var configuration = ServerConfiguration()
+        if let index = arguments.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) {
+            let path = arguments[index] == "--config"
+                ? (index + 1 < arguments.count ? arguments[index + 1] : "")
+                : String(arguments[index].dropFirst("--config=".count))
+            configuration = try ConfigurationFile.load(path)
+        }
+        var reader = ArgumentReader(arguments)
+        var portFile: String?
+        while let flag = reader.nextFlag() {
+            switch flag {
+            case "-h", "--help": throw ArgumentReader.Problem.helpRequested
+            case "--config": _ = try reader.value(for: flag)
+            case "--host": configuration.host = try reader.value(for: flag)
+            case "--port": configuration.port = try reader.number(for: flag)
+            case "--loops": configuration.loops = try reader.number(for: flag)
+            case "--cert": configuration.certificate = try reader.value(for: flag)
+            case "--key": configuration.privateKey = try reader.value(for: flag)
+            case "--ca": configuration.caCertificate = try reader.value(for: flag)
+            case "--no-dev-certs": configuration.generateDevCertificates = false
+            case "--max-header-bytes": configuration.limits.maxHeaderBytes = try reader.number(for: flag)
+            case "--max-header-count": configuration.limits.maxHeaderCount = try reader.number(for: flag)
+            case "--handshake-timeout": configuration.limits.handshakeTimeout = try reader.number(for: flag)
+            case "--max-message-bytes": configuration.limits.maxMessageBytes = try reader.number(for: flag)
+            case "--heartbeat": configuration.limits.heartbeatInterval = try reader.number(for: flag)
+            case "--close-timeout": configuration.limits.closeTimeout = try reader.number(for: flag)
+            case "--max-connections": configuration.limits.maxConnections = try reader.number(for: flag)
+            case "--max-outbound-bytes": configuration.limits.maxOutboundBytes = try reader.number(for: flag)
+            case "--log-format":
+                let text = try reader.value(for: flag)
+                guard let format = LogFormat(rawValue: text) else { throw ArgumentReader.Problem("--log-format must be text or json, got '\(text)'") }
+                configuration.logFormat = format
+            case "--log-level":
+                let text = try reader.value(for: flag)
+                guard let level = LogLevel(rawValue: text) else { throw ArgumentReader.Problem("--log-level must be debug, info, warning or error, got '\(text)'") }
+                configuration.logLevel = level
+            case "--port-file": portFile = try reader.value(for: flag)
+            default: throw ArgumentReader.Problem("unknown option \(flag)")
+            }
+        }
+        if let extra = reader.positionals.first { throw ArgumentReader.Problem("unexpected argument '\(extra)'") }
+        let problems = configuration.limits.problems()
+        if !problems.isEmpty { throw ArgumentReader.Problem(problems.joined(separator: "; ")) }
+        return (configuration, portFile)
+    }
+}

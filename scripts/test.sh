@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, and runs every test: unit and
+# integration tests (swift test), then the third-party client interop test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+echo "==> swift build"
+mkdir -p .build
+if ! swift build --build-tests >.build/test-build.log 2>&1; then
+  grep -E 'error|warning: unre' .build/test-build.log | head -40 || tail -40 .build/test-build.log
+  echo "build failed (full log: .build/test-build.log)"; exit 1
+fi
+echo "==> swift test"
+set +e
+swift test --skip-build 2>&1 | tee .build/swift-test.log | grep -vE "^Test Case .*(started|passed)"
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "swift test failed ($status); full log: .build/swift-test.log"; exit "$status"; }
+echo "==> interop test (Python websockets over TLS 1.3)"
+scripts/interop-test.sh
