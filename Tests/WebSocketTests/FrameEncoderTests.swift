@@ -87,7 +87,7 @@ final class FrameEncoderTests: XCTestCase {
         XCTAssertEqual(cut.count, 2 + 2 + 122)
         XCTAssertEqual(readEvents(cut, role: .client), [.close(code: .goingAway, reason: String(repeating: "a", count: 122))])
 
-        // 121 + "€" is exactly 124? No: 121 + 3 = 124 > 123, so cut; 120 + 3 = 123 fits.
+        // 120 bytes + "€" is exactly 123 and fits; an emoji after 121 bytes would need 125.
         let fits = String(repeating: "a", count: 120) + "€"
         XCTAssertEqual(FrameEncoder.closeFrame(code: .goingAway, reason: fits).count, 2 + 2 + 123)
         let fourByte = String(repeating: "a", count: 121) + "😀"
