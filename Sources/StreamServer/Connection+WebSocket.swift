@@ -51,13 +51,23 @@ extension Connection {
         closeDeadline = MonotonicClock.now() &+ state.closeTimeoutNS
     }
 
+    /// Pings every interval. A connection is dropped only when a ping has gone
+    /// unanswered for a full interval and nothing at all arrived for two.
     func sweepHeartbeat(now: UInt64) {
-        if now &- lastReceivedAt >= 2 &* state.heartbeatIntervalNS {
-            state.logger.debug("no traffic for two heartbeat intervals", ["session": .string(sessionID)])
-            terminate(reason: "heartbeat timeout")
-        } else if now >= nextPingAt {
+        let interval = state.heartbeatIntervalNS
+        if let since = unansweredPingSince {
+            if lastReceivedAt >= since {
+                unansweredPingSince = nil
+            } else if now &- since >= interval, now &- lastReceivedAt >= 2 &* interval {
+                state.logger.debug("no traffic for two heartbeat intervals", ["session": .string(sessionID)])
+                terminate(reason: "heartbeat timeout")
+                return
+            }
+        }
+        if now >= nextPingAt {
             enqueue(FrameEncoder.frame(opcode: .ping, payload: []))
-            nextPingAt = now &+ state.heartbeatIntervalNS
+            if unansweredPingSince == nil { unansweredPingSince = now }
+            nextPingAt = now &+ interval
         }
     }
 

@@ -40,6 +40,7 @@ final class Connection: IOHandler, Flushable {
     let acceptedAt: UInt64
     var lastReceivedAt: UInt64
     var nextPingAt: UInt64 = .max
+    var unansweredPingSince: UInt64?
     var closeDeadline: UInt64 = .max
     var closeCode: CloseCode?
 

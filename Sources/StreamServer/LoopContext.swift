@@ -44,10 +44,12 @@ final class LoopContext {
         return "\(loop.index)-\(nextSessionNumber)"
     }
 
-    /// One timer per loop walks its connections once a second for handshake
-    /// deadlines, heartbeats and close timeouts: no timer per connection.
+    /// One timer per loop walks its connections for handshake deadlines,
+    /// heartbeats and close timeouts: no timer per connection. It runs four
+    /// times per heartbeat interval, at most once a second.
     func startSweeping() {
-        sweepTimer = loop.schedule(afterNanoseconds: 1_000_000_000) { [weak self] in
+        let period = min(1_000_000_000, max(50_000_000, state.heartbeatIntervalNS / 4))
+        sweepTimer = loop.schedule(afterNanoseconds: period) { [weak self] in
             guard let self else { return }
             let now = MonotonicClock.now()
             // Iterate over a copy: a sweep may close (and so remove) connections.

@@ -23,7 +23,10 @@ public struct TLSError: Error, CustomStringConvertible, Sendable {
 enum OpenSSLErrorQueue {
     @inline(__always)
     static func clear() {
-        ERR_clear_error()
+        // Peeking is a pointer comparison; ERR_clear_error walks all sixteen slots.
+        if ERR_peek_error() != 0 {
+            ERR_clear_error()
+        }
     }
 
     /// Removes and returns every queued error, oldest first, as human-readable text.

@@ -12,7 +12,7 @@ public struct HTTPRequestParser: Sendable {
 
     private enum State: Sendable {
         case head
-        case body(HTTPRequest, remaining: Int)
+        case body
         case failed(HTTPParseError)
     }
 
@@ -27,6 +27,10 @@ public struct HTTPRequestParser: Sendable {
     private var state: State = .head
     private var head: [UInt8] = []
     private var scan: LineScan = .midLine
+    /// The request whose body is being read, kept outside `state` so the
+    /// body grows in place instead of being copied out of an enum per chunk.
+    private var pending: HTTPRequest?
+    private var bodyRemaining = 0
 
     public init(limits: HTTPLimits = HTTPLimits()) {
         self.limits = limits
@@ -37,6 +41,8 @@ public struct HTTPRequestParser: Sendable {
         state = .head
         head = []
         scan = .midLine
+        pending = nil
+        bodyRemaining = 0
     }
 
     public mutating func parse(_ bytes: [UInt8]) -> HTTPParseResult {
@@ -47,15 +53,14 @@ public struct HTTPRequestParser: Sendable {
         switch state {
         case .failed(let error):
             return .failed(error)
-        case .body(var request, let remaining):
-            let taken = min(remaining, bytes.count)
-            request.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<taken]))
-            if taken == remaining {
-                reset()
-                return .complete(request, bytesConsumedFromThisChunk: taken)
-            }
-            state = .body(request, remaining: remaining - taken)
-            return .needMore
+        case .body:
+            let taken = min(bodyRemaining, bytes.count)
+            pending!.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<taken]))
+            bodyRemaining -= taken
+            guard bodyRemaining == 0 else { return .needMore }
+            let request = pending!
+            reset()
+            return .complete(request, bytesConsumedFromThisChunk: taken)
         case .head:
             return parseHead(bytes)
         }
@@ -88,7 +93,9 @@ public struct HTTPRequestParser: Sendable {
             }
             var request = request
             request.body.reserveCapacity(contentLength)
-            state = .body(request, remaining: contentLength)
+            pending = request
+            bodyRemaining = contentLength
+            state = .body
             let rest = UnsafeRawBufferPointer(rebasing: bytes[headEnd...])
             switch parse(rest) {
             case .complete(let request, let bodyBytes):

@@ -4,7 +4,7 @@ import TLS
 
 /// The real server on an ephemeral loopback port, with dev certificates made
 /// once per test process.
-final class TestServer {
+final class TestServer: @unchecked Sendable {
     let server: Server
     var port: UInt16 { server.port }
 
