@@ -1,4 +1,5 @@
 import Foundation
+import WebSocket
 
 /// A client operation as far as routing needs it: its `type`, its `id` (kept
 /// as JSON text so it is echoed exactly, number or string), and the object.
@@ -37,7 +38,7 @@ struct ClientRequest {
             guard double.rounded() == double, abs(double) < 9_007_199_254_740_992 else { return nil }
             return String(Int64(double))
         case let string as String where string.utf8.count <= 128:
-            return JSONText.quoted(string)
+            return JSONStringEscaper.quoted(string)
         default:
             return nil
         }

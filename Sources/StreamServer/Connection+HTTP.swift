@@ -51,7 +51,7 @@ extension Connection {
     /// keeps the state machine small and the upgrade path the only long-lived one.
     func respondAndClose(_ response: HTTPResponse) {
         var response = response
-        response.headers.append(("Connection", "close"))
+        response.closeConnection = true
         enqueue(response.serialized())
         closeAfterFlush = true
         phase = .closing

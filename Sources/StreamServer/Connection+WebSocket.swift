@@ -91,7 +91,7 @@ extension Connection {
         case "ping":
             sendText(ServerMessage.envelope(type: "pong", id: request.id, data: "{}"))
         default:
-            sendText(ServerMessage.error(id: request.id, code: "unknown_type", message: "unknown message type \(JSONText.quoted(request.type)); this server understands: ping"))
+            sendText(ServerMessage.error(id: request.id, code: "unknown_type", message: "unknown message type \(JSONStringEscaper.quoted(request.type)); this server understands: ping"))
         }
     }
 }

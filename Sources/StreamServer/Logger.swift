@@ -1,5 +1,6 @@
 import Glibc
 import NetCore
+import WebSocket
 
 /// A field value in a structured log line.
 public enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, CustomStringConvertible {
@@ -22,7 +23,7 @@ public enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByInteger
 
     var json: String {
         switch self {
-        case .string(let s): JSONText.quoted(s)
+        case .string(let s): JSONStringEscaper.quoted(s)
         case .int(let i): String(i)
         case .double(let d): d.isFinite ? String(d) : "null"
         case .bool(let b): String(b)
@@ -57,15 +58,15 @@ public struct Logger: Sendable {
         var line: String
         switch format {
         case .json:
-            line = "{\"time\":\"\(time)\",\"level\":\"\(level.rawValue)\",\"msg\":\(JSONText.quoted(message))"
-            for (key, value) in fields { line += ",\(JSONText.quoted(key)):\(value.json)" }
+            line = "{\"time\":\"\(time)\",\"level\":\"\(level.rawValue)\",\"msg\":\(JSONStringEscaper.quoted(message))"
+            for (key, value) in fields { line += ",\(JSONStringEscaper.quoted(key)):\(value.json)" }
             line += "}\n"
         case .text:
             line = "\(time) \(level.rawValue.uppercased()) \(message)"
             for (key, value) in fields {
                 let text = value.description
                 let needsQuotes = text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
-                line += " \(key)=\(needsQuotes ? JSONText.quoted(text) : text)"
+                line += " \(key)=\(needsQuotes ? JSONStringEscaper.quoted(text) : text)"
             }
             line += "\n"
         }

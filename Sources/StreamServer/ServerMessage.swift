@@ -1,4 +1,5 @@
 import NetCore
+import WebSocket
 
 /// Server-to-client JSON, written by hand: every message has `type`,
 /// `timestamp` and a `data` object, plus the client's `id` when answering one.
@@ -13,6 +14,6 @@ enum ServerMessage {
     }
 
     static func error(id: String?, code: String, message: String) -> String {
-        envelope(type: "error", id: id, data: #"{"code":"\#(code)","message":\#(JSONText.quoted(message))}"#)
+        envelope(type: "error", id: id, data: #"{"code":"\#(code)","message":\#(JSONStringEscaper.quoted(message))}"#)
     }
 }

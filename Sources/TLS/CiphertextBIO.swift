@@ -22,7 +22,11 @@ extension TLSConnection {
     /// Copies out leftover ciphertext first, then borrowed input; 0 = nothing available.
     @inline(__always)
     func takeCiphertext(into destination: UnsafeMutableRawBufferPointer) -> Int {
-        var copied = leftover.read(into: destination)
+        var copied = 0
+        if !leftover.isEmpty {
+            copied = leftover.read(into: destination)
+            if leftover.isEmpty { leftover.releaseStorage() }
+        }
         let available = borrowedInput.count - borrowedOffset
         if copied < destination.count, available > 0 {
             let n = min(destination.count - copied, available)

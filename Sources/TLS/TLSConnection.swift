@@ -258,7 +258,9 @@ public final class TLSConnection {
         case SSL_ERROR_ZERO_RETURN:
             what = "\(operation): the peer closed the TLS session"
         case SSL_ERROR_SYSCALL:
-            what = "\(operation): transport error"
+            // Our BIO never reports end of stream, so this means the session already
+            // failed earlier and OpenSSL refuses to go on.
+            what = "\(operation): the TLS session is no longer usable after an earlier failure"
         default:
             what = "\(operation) failed"
         }

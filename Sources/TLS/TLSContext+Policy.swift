@@ -74,7 +74,7 @@ extension TLSContext {
     /// so OpenSSL takes exactly one record at a time from our input and nothing hides
     /// in its buffers between calls.
     private func applyBufferModes() {
-        _ = COpenSSL_SSL_CTX_set_mode(pointer, COpenSSL_SSL_MODE_AUTO_RETRY())
+        _ = COpenSSL_SSL_CTX_set_mode(pointer, COpenSSL_SSL_MODE_RELEASE_BUFFERS() | COpenSSL_SSL_MODE_AUTO_RETRY())
         _ = COpenSSL_SSL_CTX_clear_mode(pointer, COpenSSL_SSL_MODE_ENABLE_PARTIAL_WRITE())
         _ = COpenSSL_SSL_CTX_set_read_ahead(pointer, 0)
     }

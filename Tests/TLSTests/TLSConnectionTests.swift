@@ -150,9 +150,8 @@ final class TLSConnectionTests: XCTestCase {
         XCTAssertEqual(try wire.send(Array("again".utf8), from: server, to: client), Array("again".utf8))
     }
 
-    func testPartialRecordIsKeptAcrossDeliveries() throws {
+    func testRecordSplitAcrossDeliveries() throws {
         let (client, server) = try connectedPair()
-        server.releaseIdleMemory()
         let message = Array("split record".utf8)
         try message.withUnsafeBytes { try client.write($0) }
         let ciphertext = wire.drain(client)
@@ -161,12 +160,34 @@ final class TLSConnectionTests: XCTestCase {
             server.withReceivedCiphertext(bytes) { Wire.readAll(server, into: &received) }
         }
         guard case .wantRead = first else { return XCTFail("expected .wantRead, got \(first)") }
-        XCTAssertEqual(server.bufferCapacity, ByteQueue.minimumCapacity, "the partial record waits in leftover")
         _ = ciphertext[10...].withUnsafeBytes { bytes in
             server.withReceivedCiphertext(bytes) { Wire.readAll(server, into: &received) }
         }
         XCTAssertEqual(received, message)
-        XCTAssertEqual(server.bufferCapacity, 0, "leftover is released once empty")
+    }
+
+    func testUnreadCiphertextIsKeptInLeftoverUntilRead() throws {
+        let (client, server) = try connectedPair()
+        client.releaseIdleMemory()
+        let one = Array("first".utf8)
+        let two = Array("second".utf8)
+        try one.withUnsafeBytes { try server.write($0) }
+        try two.withUnsafeBytes { try server.write($0) }
+        let ciphertext = wire.drain(server)
+        var buffer = [UInt8](repeating: 0, count: 100)
+        // Read one record while the bytes are lent; the second must survive the return.
+        let firstRead = ciphertext.withUnsafeBytes { bytes in
+            client.withReceivedCiphertext(bytes) { buffer.withUnsafeMutableBytes { client.read(into: $0) } }
+        }
+        guard case .bytes(let n) = firstRead else { return XCTFail("\(firstRead)") }
+        XCTAssertEqual(Array(buffer[..<n]), one)
+        XCTAssertGreaterThan(client.bufferCapacity, 0, "second record waits in leftover")
+
+        let secondRead = buffer.withUnsafeMutableBytes { client.read(into: $0) }
+        guard case .bytes(let m) = secondRead else { return XCTFail("\(secondRead)") }
+        XCTAssertEqual(Array(buffer[..<m]), two)
+        XCTAssertEqual(client.bufferCapacity, 0, "leftover is released once empty")
+        guard case .wantRead = buffer.withUnsafeMutableBytes({ client.read(into: $0) }) else { return XCTFail() }
     }
 
     /// Prints what an idle, completed server connection costs in resident memory (not

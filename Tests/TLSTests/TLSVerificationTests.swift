@@ -82,4 +82,20 @@ final class TLSVerificationTests: XCTestCase {
         XCTAssertThrowsError(try TLSConnection(serverContext: client))
         XCTAssertThrowsError(try TLSConnection(clientContext: serverContext, serverName: "localhost"))
     }
+
+    func testPlainHTTPToTheTLSPortFailsTheHandshake() throws {
+        let server = try TLSConnection(serverContext: serverContext)
+        let request = Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
+        let result = request.withUnsafeBytes { bytes in server.withReceivedCiphertext(bytes) { server.handshake() } }
+        let error = try XCTUnwrap(result.failure)
+        XCTAssertTrue(error.message.hasPrefix("TLS handshake failed: "), error.message)
+        XCTAssertTrue(error.message.contains("http request"), error.message)
+    }
+
+    func testWriteBeforeHandshakeIsAnError() throws {
+        let client = try TLSConnection(clientContext: try fixture.clientContext(), serverName: "localhost")
+        XCTAssertThrowsError(try Array("early".utf8).withUnsafeBytes { try client.write($0) }) { error in
+            XCTAssertEqual((error as? TLSError)?.message, "TLS write before the handshake completed")
+        }
+    }
 }
