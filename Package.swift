@@ -25,15 +25,23 @@ let package = Package(
         .target(name: "NetCore", dependencies: ["CLinux"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "WebSocket"),
-        .target(name: "StreamServer", dependencies: ["NetCore", "TLS", "WebSocket"]),
-        .executableTarget(name: "streamd", dependencies: ["StreamServer", "TLS"]),
+        .target(name: "Auth", dependencies: ["CJWT"]),
+        .target(name: "Policy"),
+        .target(name: "Audit", dependencies: ["TLS"]),
+        .target(name: "Broadcast"),
+        .target(name: "StreamServer", dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast"]),
+        .executableTarget(name: "streamd", dependencies: ["StreamServer", "TLS", "Auth", "Policy", "Audit"]),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "NetCoreTests", dependencies: ["NetCore"]),
+        .testTarget(name: "AuthTests", dependencies: ["Auth"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore"]
+            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,7 @@
+import Audit
+import Auth
 import NetCore
+import Policy
 import TLS
 import WebSocket
 
@@ -63,27 +66,44 @@ extension Connection {
         switch WebSocketHandshake.validate(request) {
         case .success(let valid): upgradeRequest = valid
         case .failure(let refusal):
-            state.logger.debug("upgrade refused", ["remote": .string(remoteAddress), "status": .int(refusal.status)])
-            return respondAndClose(refusal.response())
+            return refuse(refusal.response(), reason: refusal.errorCode)
         }
-        if state.isShuttingDown.load(ordering: .relaxed) {
-            return respondAndClose(.json(status: 503, error: "shutting_down", message: "the server is shutting down; retry on another instance",
-                                         extraHeaders: [("Retry-After", "1")]))
+        switch authorize(upgradeRequest) {
+        case .refused(let response, let reason, let claims):
+            refuse(response, reason: reason, claims: claims)
+        case .admitted(let claims, let entitlements):
+            open(upgradeRequest, claims: claims, entitlements: entitlements, leftover: leftover)
         }
-        if state.upgradedConnections.load(ordering: .relaxed) >= state.limits.maxConnections {
-            return respondAndClose(.json(status: 503, error: "at_capacity",
-                                         message: "the server holds its maximum of \(state.limits.maxConnections) sessions",
-                                         extraHeaders: [("Retry-After", "5")]))
-        }
-        let accept = WebSocketHandshake.acceptValue(forKey: upgradeRequest.key, sha1: Digest.sha1)
+    }
+
+    /// A refused upgrade: audited with its reason, answered, closed.
+    func refuse(_ response: HTTPResponse, reason: String, claims: Claims? = nil) {
+        state.audit.record(AuditEvent(
+            event: "connect", outcome: "refused", reason: reason, session: sessionID, remote: remoteAddress,
+            subject: claims?.subject, jti: claims?.tokenID, kid: claims?.keyID,
+            details: [("status", .int(Int64(response.status)))]))
+        state.logger.debug("upgrade refused", ["remote": .string(remoteAddress), "status": .int(response.status), "reason": .string(reason)])
+        respondAndClose(response)
+    }
+
+    private func open(_ request: UpgradeRequest, claims: Claims, entitlements: Entitlements, leftover: UnsafeRawBufferPointer) {
+        let accept = WebSocketHandshake.acceptValue(forKey: request.key, sha1: Digest.sha1)
         // We speak one subprotocol; answer it only when offered (RFC 6455 §4.2.2).
-        let subprotocol = upgradeRequest.subprotocols.contains("stream.v1") ? "stream.v1" : nil
+        // A `bearer.<JWT>` entry is never echoed.
+        let subprotocol = request.subprotocols.contains("stream.v1") ? "stream.v1" : nil
         enqueue(WebSocketHandshake.response(accept: accept, subprotocol: subprotocol))
         state.upgradedConnections.add(1, ordering: .relaxed)
+        let now = MonotonicClock.now()
+        session = Session(id: sessionID, claims: claims, entitlements: entitlements, now: now,
+                          openedAtMilliseconds: WallClock.nowMilliseconds())
         phase = .webSocket
         reader = WebSocketReader(role: .server, maxMessageSize: state.limits.maxMessageBytes)
-        nextPingAt = MonotonicClock.now() &+ state.heartbeatIntervalNS
-        state.logger.debug("session opened", ["session": .string(sessionID), "remote": .string(remoteAddress)])
+        nextPingAt = now &+ state.heartbeatIntervalNS
+        state.audit.record(AuditEvent(
+            event: "connect", outcome: "accepted", session: sessionID, remote: remoteAddress,
+            subject: claims.subject, jti: claims.tokenID, kid: claims.keyID,
+            details: [("roles", .string(claims.roles.joined(separator: ",")))]))
+        state.logger.debug("session opened", ["session": .string(sessionID), "remote": .string(remoteAddress), "subject": .string(claims.subject)])
         sendWelcome()
         if leftover.count > 0 {
             reader?.append(leftover)

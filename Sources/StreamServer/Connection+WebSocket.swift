@@ -7,7 +7,7 @@ extension Connection {
         while phase == .webSocket || phase == .closing, let event = reader?.nextEvent() {
             switch event {
             case .text(let payload):
-                if phase == .webSocket { handleTextMessage(payload) }
+                if phase == .webSocket { handleClientMessage(payload) }
             case .binary:
                 if phase == .webSocket { close(.unsupportedData, reason: "binary frames are not part of the protocol; send JSON text") }
             case .ping(let payload):
@@ -73,25 +73,5 @@ extension Connection {
 
     func sendText(_ json: String) {
         enqueue(FrameEncoder.frame(opcode: .text, payload: Array(json.utf8)))
-    }
-
-    func sendWelcome() {
-        let data = #"{"session":"\#(sessionID)","heartbeat_s":\#(Int(state.limits.heartbeatInterval.rounded()))}"#
-        sendText(ServerMessage.envelope(type: "welcome", id: nil, data: data))
-    }
-
-    private func handleTextMessage(_ payload: [UInt8]) {
-        let request: ClientRequest
-        switch ClientRequest.parse(payload) {
-        case .success(let parsed): request = parsed
-        case .failure(let problem):
-            return sendText(ServerMessage.error(id: problem.id, code: "bad_request", message: problem.message))
-        }
-        switch request.type {
-        case "ping":
-            sendText(ServerMessage.envelope(type: "pong", id: request.id, data: "{}"))
-        default:
-            sendText(ServerMessage.error(id: request.id, code: "unknown_type", message: "unknown message type \(JSONStringEscaper.quoted(request.type)); this server understands: ping"))
-        }
     }
 }

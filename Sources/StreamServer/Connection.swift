@@ -1,3 +1,5 @@
+import Audit
+import Broadcast
 import NetCore
 import TLS
 import WebSocket
@@ -6,7 +8,7 @@ import WebSocket
 /// then (for /ws) WebSocket frames. Lives on one loop and is touched only there.
 /// Reads go through the loop's shared buffers; writes are queued and leave in
 /// one TLS write and one send per loop turn (`flush`).
-final class Connection: IOHandler, Flushable {
+final class Connection: IOHandler, Flushable, Subscriber {
     enum Phase {
         case tlsHandshake
         case httpRequest
@@ -24,6 +26,9 @@ final class Connection: IOHandler, Flushable {
     var phase: Phase = .tlsHandshake
     var registryIndex = -1
     var isFlushScheduled = false
+    var deliveryStamp: UInt64 = 0
+    /// Set once the upgrade is authorized.
+    var session: Session?
 
     var httpParser: HTTPRequestParser?
     var reader: WebSocketReader?
@@ -233,7 +238,6 @@ final class Connection: IOHandler, Flushable {
     /// Releases everything now. `abortive` sends RST instead of FIN.
     func terminate(reason: String, abortive: Bool = false) {
         guard phase != .closed else { return }
-        let wasWebSocket = reader != nil
         phase = .closed
         context.loop.deregister(fd: fd)
         if abortive { Socket.abort(fd) } else { Socket.close(fd) }
@@ -242,12 +246,44 @@ final class Connection: IOHandler, Flushable {
         reader = nil
         httpParser = nil
         state.openConnections.subtract(1, ordering: .relaxed)
-        if wasWebSocket {
-            state.upgradedConnections.subtract(1, ordering: .relaxed)
-            state.logger.debug("session closed", [
-                "session": .string(sessionID), "remote": .string(remoteAddress), "reason": .string(reason),
-            ])
+        if let session {
+            endSession(session, reason: reason)
+            self.session = nil
         }
+    }
+
+    /// Releases what a session held and writes its disconnect line.
+    private func endSession(_ session: Session, reason: String) {
+        for subscription in session.subscriptions {
+            context.subscriptions.remove(.init(subscription), self)
+        }
+        state.access.releaseSession(for: session.subject)
+        state.upgradedConnections.subtract(1, ordering: .relaxed)
+        var details: [(String, AuditValue)] = [
+            ("duration_ms", .int(WallClock.nowMilliseconds() - session.openedAtMilliseconds)),
+            ("messages_in", .int(Int64(session.messagesIn))), ("bytes_in", .int(Int64(session.bytesIn))),
+            ("messages_out", .int(Int64(session.messagesOut))), ("bytes_out", .int(Int64(session.bytesOut))),
+        ]
+        if let closeCode { details.append(("close_code", .int(Int64(closeCode.rawValue)))) }
+        state.audit.record(AuditEvent(
+            event: "disconnect", outcome: "closed", reason: reason, session: sessionID, remote: remoteAddress,
+            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID, details: details))
+        state.logger.debug("session closed", [
+            "session": .string(sessionID), "remote": .string(remoteAddress), "reason": .string(reason),
+        ])
+    }
+
+    /// A stream message for one of this session's subscriptions (on our loop).
+    func deliver(_ message: StreamMessage) {
+        guard phase == .webSocket, let session else { return }
+        // Defence in depth: a private channel reaches only a session its
+        // entitlements allow, whatever the index holds.
+        if message.channel.hasPrefix("order:") || message.channel.hasPrefix("payload:") {
+            guard session.entitlements.maySubscribe(message.channel) else { return }
+        }
+        session.messagesOut += 1
+        session.bytesOut += message.frame.count
+        enqueue(message.frame)
     }
 
     /// Called once a second by the loop's sweep.
@@ -260,6 +296,7 @@ final class Connection: IOHandler, Flushable {
             }
         case .webSocket:
             sweepHeartbeat(now: now)
+            sweepExpiry()
         case .closing:
             if now >= closeDeadline { terminate(reason: "close timeout") }
         case .closed:

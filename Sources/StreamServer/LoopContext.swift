@@ -1,3 +1,4 @@
+import Broadcast
 import NetCore
 
 /// Per-loop state, touched only on its loop's thread: the loop's connections,
@@ -7,6 +8,10 @@ final class LoopContext {
     let loop: EventLoop
     let state: ServerState
     private(set) var connections: [Connection] = []
+    /// Which of this loop's sessions read which channels.
+    var subscriptions = SubscriptionIndex<Connection>()
+    /// Set by the server before the loops start.
+    var broadcaster: Broadcaster!
     /// Plaintext out of TLS for one read.
     let plaintextBuffer: UnsafeMutableRawBufferPointer
     /// Where one connection's queued frames are joined for a single SSL_write.
@@ -39,9 +44,10 @@ final class LoopContext {
         if connections.isEmpty { connections = [] }
     }
 
+    /// Unique across loops and restarts: a random process prefix, the loop, a counter.
     func makeSessionID() -> String {
         nextSessionNumber += 1
-        return "\(loop.index)-\(nextSessionNumber)"
+        return "\(state.instanceID)-\(loop.index)-\(nextSessionNumber)"
     }
 
     /// One timer per loop walks its connections for handshake deadlines,

@@ -1,4 +1,8 @@
+import Audit
+import Auth
+import Foundation
 import NetCore
+import Policy
 import Synchronization
 import TLS
 
@@ -17,6 +21,10 @@ public final class Server: @unchecked Sendable {
     private var contexts: [LoopContext] = []
     private var listeners: [Listener] = []
     private var acceptors: [Acceptor] = []
+    /// In-process publishing (the `broadcastTick` family builds on it).
+    public let broadcaster: Broadcaster
+    private let reloadLock = NSLock()
+    private var watcher: Thread?
 
     /// The port actually bound (useful when the configuration asked for 0).
     public let port: UInt16
@@ -35,7 +43,24 @@ public final class Server: @unchecked Sendable {
         } catch {
             throw ServerStartupError("TLS set-up failed: \(error.message)")
         }
-        state = ServerState(configuration: configuration, logger: logger, tls: tls)
+        let verifier = try Server.loadVerifier(configuration.auth)
+        let policy: PolicySet
+        do {
+            policy = try PolicySet.load(directory: configuration.policyDirectory)
+        } catch {
+            throw ServerStartupError("policy: \(error)")
+        }
+        let audit: AuditLog
+        do {
+            let directory = (configuration.audit.path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            audit = try AuditLog(path: configuration.audit.path, maxFileBytes: configuration.audit.maxFileBytes,
+                                 keepFiles: configuration.audit.keepFiles, fsync: configuration.audit.fsync)
+        } catch {
+            throw ServerStartupError("audit log \(configuration.audit.path): \(error)")
+        }
+        state = ServerState(configuration: configuration, logger: logger, tls: tls,
+                            access: AccessControl(verifier: verifier, policy: policy), audit: audit)
         let loopCount = configuration.loops > 0 ? configuration.loops : EventLoopGroup.availableCores
         do {
             group = try EventLoopGroup(loopCount: loopCount)
@@ -55,7 +80,49 @@ public final class Server: @unchecked Sendable {
             contexts.append(context)
             acceptors.append(Acceptor(listener: listener, context: context))
         }
+        broadcaster = Broadcaster(contexts: contexts, maxChannelNameBytes: configuration.limits.maxChannelNameBytes)
+        for context in contexts { context.broadcaster = broadcaster }
     }
+
+    /// Keys and revocations, with errors that name the file.
+    static func loadVerifier(_ auth: AuthSettings) throws -> TokenVerifier {
+        let ring: KeyRing
+        do {
+            ring = try KeyRing.load(auth.keys)
+        } catch {
+            throw ServerStartupError("auth.keys: \(error)")
+        }
+        var revoked: Set<String> = []
+        if let file = auth.revocationFile {
+            do {
+                revoked = try RevocationList.load(path: file)
+            } catch {
+                throw ServerStartupError("auth.revocation_file: \(error)")
+            }
+        }
+        return TokenVerifier(keyRing: ring, settings: VerifierSettings(
+            issuer: auth.issuer, audience: auth.audience, leewaySeconds: auth.leewaySeconds,
+            maxTokenBytes: auth.maxTokenBytes, revokedTokenIDs: revoked))
+    }
+
+    var loopContexts: [LoopContext] { contexts }
+
+    func setWatcher(_ thread: Thread) {
+        reloadLock.lock()
+        watcher = thread
+        reloadLock.unlock()
+    }
+
+    func stopWatching() {
+        reloadLock.lock()
+        watcher?.cancel()
+        watcher = nil
+        reloadLock.unlock()
+    }
+
+    public var policyFiles: [String] { state.access.snapshot.policy.files }
+    public var keyIDs: [String] { state.configuration.auth.keys.map(\.kid) }
+    public var auditPath: String { state.audit.path }
 
     /// Starts the loops and begins accepting; returns at once.
     public func start() {
@@ -112,6 +179,9 @@ public final class Server: @unchecked Sendable {
         }
         while latch.load(ordering: .relaxed) < contexts.count { MonotonicClock.sleep(milliseconds: 5) }
         group.stopAndJoin()
+        stopWatching()
+        // Every disconnect line is queued by now; nothing recorded is lost on a clean stop.
+        state.audit.close()
     }
 }
 

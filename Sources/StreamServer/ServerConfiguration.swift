@@ -1,3 +1,6 @@
+import Audit
+import Auth
+
 /// Everything an operator can set. Defaults are the documented ones; the
 /// README's "Configuration and limits" table lists each field under the same name.
 public struct ServerConfiguration: Sendable, Codable, Equatable {
@@ -12,6 +15,10 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
     /// Create a dev CA and server certificate when the files above are absent.
     public var generateDevCertificates = true
     public var limits = ServerLimits()
+    public var auth = AuthSettings()
+    /// Directory of policy JSON files (roles, limits, clients), reloaded on SIGHUP and on change.
+    public var policyDirectory = "policies"
+    public var audit = AuditSettings()
     public var logFormat: LogFormat = .text
     public var logLevel: LogLevel = .info
 
@@ -19,7 +26,8 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case host, port, loops, certificate, privateKey = "private_key", caCertificate = "ca_certificate"
-        case generateDevCertificates = "generate_dev_certificates", limits
+        case generateDevCertificates = "generate_dev_certificates", limits, auth
+        case policyDirectory = "policy_directory", audit
         case logFormat = "log_format", logLevel = "log_level"
     }
 
@@ -34,6 +42,9 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
         caCertificate = try c.decodeIfPresent(String.self, forKey: .caCertificate) ?? d.caCertificate
         generateDevCertificates = try c.decodeIfPresent(Bool.self, forKey: .generateDevCertificates) ?? d.generateDevCertificates
         limits = try c.decodeIfPresent(ServerLimits.self, forKey: .limits) ?? d.limits
+        auth = try c.decodeIfPresent(AuthSettings.self, forKey: .auth) ?? d.auth
+        policyDirectory = try c.decodeIfPresent(String.self, forKey: .policyDirectory) ?? d.policyDirectory
+        audit = try c.decodeIfPresent(AuditSettings.self, forKey: .audit) ?? d.audit
         logFormat = try c.decodeIfPresent(LogFormat.self, forKey: .logFormat) ?? d.logFormat
         logLevel = try c.decodeIfPresent(LogLevel.self, forKey: .logLevel) ?? d.logLevel
     }
@@ -58,6 +69,12 @@ public struct ServerLimits: Sendable, Codable, Equatable {
     public var maxConnections = 100_000
     /// Bytes queued towards one client (plaintext waiting plus ciphertext not yet accepted by the kernel).
     public var maxOutboundBytes = 4 << 20
+    /// Channels in one subscribe/unsubscribe; more is `bad_request`.
+    public var maxChannelsPerRequest = 100
+    /// Bytes in one channel name; longer is `bad_request`.
+    public var maxChannelNameBytes = 128
+    /// Rate-limited messages in a row before the session is closed with 4029.
+    public var rateLimitStrikes = 10
 
     public init() {}
 
@@ -66,7 +83,8 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         case maxRequestBodyBytes = "max_request_body_bytes", handshakeTimeout = "handshake_timeout_s"
         case maxMessageBytes = "max_message_bytes", heartbeatInterval = "heartbeat_interval_s"
         case closeTimeout = "close_timeout_s", maxConnections = "max_connections"
-        case maxOutboundBytes = "max_outbound_bytes"
+        case maxOutboundBytes = "max_outbound_bytes", maxChannelsPerRequest = "max_channels_per_request"
+        case maxChannelNameBytes = "max_channel_name_bytes", rateLimitStrikes = "rate_limit_strikes"
     }
 
     public init(from decoder: Decoder) throws {
@@ -81,6 +99,9 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         closeTimeout = try c.decodeIfPresent(Double.self, forKey: .closeTimeout) ?? d.closeTimeout
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
         maxOutboundBytes = try c.decodeIfPresent(Int.self, forKey: .maxOutboundBytes) ?? d.maxOutboundBytes
+        maxChannelsPerRequest = try c.decodeIfPresent(Int.self, forKey: .maxChannelsPerRequest) ?? d.maxChannelsPerRequest
+        maxChannelNameBytes = try c.decodeIfPresent(Int.self, forKey: .maxChannelNameBytes) ?? d.maxChannelNameBytes
+        rateLimitStrikes = try c.decodeIfPresent(Int.self, forKey: .rateLimitStrikes) ?? d.rateLimitStrikes
     }
 
     /// Problems an operator must fix, each naming the field.
@@ -95,6 +116,9 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         if !(closeTimeout > 0) { found.append("limits.close_timeout_s must be positive (got \(closeTimeout))") }
         if maxConnections < 1 { found.append("limits.max_connections must be at least 1 (got \(maxConnections))") }
         if maxOutboundBytes < 65536 { found.append("limits.max_outbound_bytes must be at least 65536 (got \(maxOutboundBytes))") }
+        if maxChannelsPerRequest < 1 { found.append("limits.max_channels_per_request must be at least 1") }
+        if maxChannelNameBytes < 8 { found.append("limits.max_channel_name_bytes must be at least 8") }
+        if rateLimitStrikes < 1 { found.append("limits.rate_limit_strikes must be at least 1") }
         return found
     }
 }
@@ -104,4 +128,66 @@ public enum LogLevel: String, Sendable, Codable, Comparable {
     case debug, info, warning, error
     var rank: Int { [.debug: 0, .info: 1, .warning: 2, .error: 3][self]! }
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
+}
+
+/// How bearer tokens are checked.
+public struct AuthSettings: Sendable, Codable, Equatable {
+    /// Verification keys; each has a kid and exactly one algorithm.
+    public var keys = [KeySpec(kid: "dev", algorithm: .es256, path: "certs/jwt-dev-public.pem")]
+    /// The private key `streamd token issue` signs with by default (dev only).
+    public var signingKey = "certs/jwt-dev-private.pem"
+    public var issuer: String?
+    public var audience: String?
+    public var leewaySeconds: Int64 = 30
+    public var maxTokenBytes = 8192
+    /// One revoked `jti` per line; reloaded with the policies.
+    public var revocationFile: String?
+    /// Accept `?access_token=` on the upgrade URL (off: tokens in URLs end up in proxy logs).
+    public var allowQueryToken = false
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case keys, signingKey = "signing_key", issuer, audience, leewaySeconds = "leeway_s"
+        case maxTokenBytes = "max_token_bytes", revocationFile = "revocation_file", allowQueryToken = "allow_query_token"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AuthSettings()
+        keys = try c.decodeIfPresent([KeySpec].self, forKey: .keys) ?? d.keys
+        signingKey = try c.decodeIfPresent(String.self, forKey: .signingKey) ?? d.signingKey
+        issuer = try c.decodeIfPresent(String.self, forKey: .issuer)
+        audience = try c.decodeIfPresent(String.self, forKey: .audience)
+        leewaySeconds = try c.decodeIfPresent(Int64.self, forKey: .leewaySeconds) ?? d.leewaySeconds
+        maxTokenBytes = try c.decodeIfPresent(Int.self, forKey: .maxTokenBytes) ?? d.maxTokenBytes
+        revocationFile = try c.decodeIfPresent(String.self, forKey: .revocationFile)
+        allowQueryToken = try c.decodeIfPresent(Bool.self, forKey: .allowQueryToken) ?? d.allowQueryToken
+    }
+
+    /// True when the keys are the shipped development default (then `serve` may create them).
+    public var usesDevelopmentKey: Bool { keys == AuthSettings().keys }
+}
+
+/// Where access decisions are recorded.
+public struct AuditSettings: Sendable, Codable, Equatable {
+    public var path = "data/audit.jsonl"
+    public var maxFileBytes = 64 << 20
+    public var keepFiles = 10
+    public var fsync: AuditFsync = .onFlush
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case path, maxFileBytes = "max_file_bytes", keepFiles = "keep_files", fsync
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AuditSettings()
+        path = try c.decodeIfPresent(String.self, forKey: .path) ?? d.path
+        maxFileBytes = try c.decodeIfPresent(Int.self, forKey: .maxFileBytes) ?? d.maxFileBytes
+        keepFiles = try c.decodeIfPresent(Int.self, forKey: .keepFiles) ?? d.keepFiles
+        fsync = try c.decodeIfPresent(AuditFsync.self, forKey: .fsync) ?? d.fsync
+    }
 }

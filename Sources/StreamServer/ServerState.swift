@@ -1,15 +1,20 @@
+import Audit
 import NetCore
 import Synchronization
 import TLS
 
-/// What every loop shares: configuration, the TLS context, the logger and the
-/// few counters that must be global (open connections for the capacity limit).
-/// Immutable or atomic, so loops read it without locks.
+/// What every loop shares: configuration, the TLS context, access control,
+/// the audit log, the logger, and the few counters that must be global.
+/// Immutable, atomic or internally locked, so loops read it freely.
 final class ServerState: Sendable {
     let configuration: ServerConfiguration
     let limits: ServerLimits
     let logger: Logger
     let tls: TLSContext
+    let access: AccessControl
+    let audit: AuditLog
+    /// A random prefix that makes session ids unique across restarts.
+    let instanceID: String
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
     let upgradedConnections = Atomic<Int>(0)
@@ -20,13 +25,22 @@ final class ServerState: Sendable {
     let heartbeatIntervalNS: UInt64
     let closeTimeoutNS: UInt64
 
-    init(configuration: ServerConfiguration, logger: Logger, tls: TLSContext) {
+    init(configuration: ServerConfiguration, logger: Logger, tls: TLSContext, access: AccessControl, audit: AuditLog) {
         self.configuration = configuration
         self.limits = configuration.limits
         self.logger = logger
         self.tls = tls
+        self.access = access
+        self.audit = audit
+        instanceID = SecureRandom.bytes(3).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         handshakeTimeoutNS = UInt64(configuration.limits.handshakeTimeout * 1e9)
         heartbeatIntervalNS = UInt64(configuration.limits.heartbeatInterval * 1e9)
         closeTimeoutNS = UInt64(configuration.limits.closeTimeout * 1e9)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

@@ -10,6 +10,7 @@ enum DevCertificateSetup {
     }
 
     static func ensure(configuration: ServerConfiguration, logger: Logger) throws {
+        try ensureSigningKey(configuration: configuration, logger: logger)
         let files = FileManager.default
         let certExists = files.fileExists(atPath: configuration.certificate)
         let keyExists = files.fileExists(atPath: configuration.privateKey)
@@ -35,6 +36,22 @@ enum DevCertificateSetup {
         logger.info("generated development certificates (trust the CA in clients; not for production)", [
             "ca": .string(paths.caCertificate), "certificate": .string(paths.serverCertificate),
             "key": .string(paths.serverKey),
+        ])
+    }
+
+    /// The development token key pair, made when the shipped default key is
+    /// configured and absent: `streamd token issue` then works out of the box.
+    static func ensureSigningKey(configuration: ServerConfiguration, logger: Logger) throws {
+        guard configuration.auth.usesDevelopmentKey, configuration.generateDevCertificates else { return }
+        let publicPath = configuration.auth.keys[0].path
+        let privatePath = configuration.auth.signingKey
+        let files = FileManager.default
+        if files.fileExists(atPath: publicPath) { return }
+        let directory = (publicPath as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try files.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try DevCertificates.writeECKeyPair(privateKeyPath: privatePath, publicKeyPath: publicPath, overwrite: true)
+        logger.info("generated a development token signing key (ES256, kid dev; not for production)", [
+            "private": .string(privatePath), "public": .string(publicPath),
         ])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Auth
 import StreamServer
 
 /// `streamd serve`: loads configuration (file, then flags), makes dev
@@ -29,6 +30,13 @@ enum ServeCommand {
       --max-outbound-bytes N     bytes queued towards one client (default 4194304)
       --log-format text|json     log line format (default text)
       --log-level LEVEL          debug, info, warning or error (default info)
+      --policies DIR             policy directory (default policies); reloaded on SIGHUP and on change
+      --audit-log FILE           audit log path (default data/audit.jsonl)
+      --jwt-key KID:ALG:FILE     a token verification key (repeatable; replaces the dev key)
+      --issuer ISS               required iss claim
+      --audience AUD             required aud claim
+      --revocations FILE         revoked jti list, one per line
+      --allow-query-token        accept ?access_token= on /ws (off by default: URLs get logged)
       --port-file FILE           write the bound port here once listening (for scripts)
       -h, --help                 show this help
     """
@@ -72,6 +80,15 @@ enum ServeCommand {
             "certificate": .string(configuration.certificate), "key": .string(configuration.privateKey),
             "summary": .string(server.certificateSummary),
         ])
+        logger.info("access rules loaded", [
+            "policies": .string(server.policyFiles.joined(separator: ",")),
+            "keys": .string(configuration.auth.keys.map { "\($0.kid)(\($0.algorithm.rawValue))" }.joined(separator: ",")),
+            "audit_log": .string(server.auditPath),
+        ])
+        if configuration.auth.usesDevelopmentKey {
+            logger.info("dev signing key in use; issue a token with: streamd token issue --sub acct-1 --role trader")
+        }
+        server.watchAccessRules()
         if let portFile {
             try? "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
         }
@@ -91,6 +108,7 @@ enum ServeCommand {
         }
         var reader = ArgumentReader(arguments)
         var portFile: String?
+        var explicitKeys = false
         while let flag = reader.nextFlag() {
             switch flag {
             case "-h", "--help": throw ArgumentReader.Problem.helpRequested
@@ -119,6 +137,21 @@ enum ServeCommand {
                 guard let level = LogLevel(rawValue: text) else { throw ArgumentReader.Problem("--log-level must be debug, info, warning or error, got '\(text)'") }
                 configuration.logLevel = level
             case "--port-file": portFile = try reader.value(for: flag)
+            case "--policies": configuration.policyDirectory = try reader.value(for: flag)
+            case "--audit-log": configuration.audit.path = try reader.value(for: flag)
+            case "--issuer": configuration.auth.issuer = try reader.value(for: flag)
+            case "--audience": configuration.auth.audience = try reader.value(for: flag)
+            case "--revocations": configuration.auth.revocationFile = try reader.value(for: flag)
+            case "--allow-query-token": configuration.auth.allowQueryToken = true
+            case "--jwt-key":
+                let text = try reader.value(for: flag)
+                let parts = text.split(separator: ":", maxSplits: 2).map(String.init)
+                guard parts.count == 3, let algorithm = JWTAlgorithm(rawValue: parts[1].uppercased()) else {
+                    throw ArgumentReader.Problem("--jwt-key expects KID:ES256|RS256|HS256:FILE, got '\(text)'")
+                }
+                if !explicitKeys { configuration.auth.keys = [] }
+                explicitKeys = true
+                configuration.auth.keys.append(KeySpec(kid: parts[0], algorithm: algorithm, path: parts[2]))
             default: throw ArgumentReader.Problem("unknown option \(flag)")
             }
         }

@@ -2,7 +2,8 @@ import Foundation
 import StreamServer
 
 /// SIGTERM and SIGINT shut the server down gracefully (close 1001 to every
-/// session, bounded wait) and exit 0.
+/// session, bounded wait, audit log flushed) and exit 0. SIGHUP reloads
+/// policies, keys and revocations.
 enum SignalHandling {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
@@ -21,5 +22,10 @@ enum SignalHandling {
             sources.append(source)
         }
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { server.reloadAccessRules(trigger: "SIGHUP") }
+        hangup.resume()
+        sources.append(hangup)
     }
 }

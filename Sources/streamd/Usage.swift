@@ -7,8 +7,13 @@ enum Usage {
     USAGE: streamd <command> [options]
 
     COMMANDS:
-      serve        run the server (creates dev certificates when none exist)
-      certs dev    create a development CA and a server certificate for localhost
+      serve          run the server (creates dev certificates and a dev signing key when none exist)
+      certs dev      create a development CA and a server certificate for localhost
+      keys generate  create an ES256 key pair for signing tokens
+      token issue    issue a token for a trading client
+      policy check   validate policy files offline
+      audit verify   check the audit log's hash chain
+      audit query    filter audit events by subject, event, outcome and time
 
     Run `streamd <command> --help` for the options of a command.
     """

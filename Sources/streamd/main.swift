@@ -8,6 +8,14 @@ case "serve":
     status = ServeCommand.run(Array(arguments.dropFirst()))
 case "certs":
     status = CertsCommand.run(Array(arguments.dropFirst()))
+case "keys":
+    status = KeysCommand.run(Array(arguments.dropFirst()))
+case "token":
+    status = TokenCommand.run(Array(arguments.dropFirst()))
+case "policy":
+    status = PolicyCommand.run(Array(arguments.dropFirst()))
+case "audit":
+    status = AuditCommand.run(Array(arguments.dropFirst()))
 case "-h", "--help", "help", nil:
     print(Usage.main)
     status = arguments.isEmpty ? 2 : 0

@@ -37,7 +37,7 @@ final class HandshakeTests: XCTestCase {
 
     func testOfferedSubprotocolIsAnswered() throws {
         let client = try server.client()
-        let response = try client.upgrade(extraHeaders: ["Sec-WebSocket-Protocol: stream.v1"])
+        let response = try client.upgrade(extraHeaders: ["Sec-WebSocket-Protocol: stream.v1", "Authorization: Bearer \(TestServer.token())"])
         XCTAssertEqual(response.header("Sec-WebSocket-Protocol"), "stream.v1")
     }
 
@@ -64,10 +64,11 @@ final class HandshakeTests: XCTestCase {
 
     func testHeadersAtTheLimitPassAndOneByteMoreIs431() throws {
         // Request line + headers + final CRLF of exactly 8192 bytes passes.
+        let auth = "Authorization: Bearer \(TestServer.token())"
         func request(totalBytes: Int) -> String {
-            let base = TestClient.upgradeRequest(extraHeaders: ["X-Pad: "])
+            let base = TestClient.upgradeRequest(extraHeaders: [auth, "X-Pad: "])
             let pad = String(repeating: "a", count: totalBytes - base.utf8.count)
-            return TestClient.upgradeRequest(extraHeaders: ["X-Pad: " + pad])
+            return TestClient.upgradeRequest(extraHeaders: [auth, "X-Pad: " + pad])
         }
         let atLimit = request(totalBytes: 8192)
         XCTAssertEqual(atLimit.utf8.count, 8192)

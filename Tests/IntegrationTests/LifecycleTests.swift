@@ -45,7 +45,7 @@ final class LifecycleTests: XCTestCase {
         let server = try TestServer(loops: 2)
         defer { server.stop() }
         var clients: [TestClient] = []
-        for _ in 0..<50 { clients.append(try server.session()) }
+        for i in 0..<50 { clients.append(try server.session(token: TestServer.token(sub: "acct-\(i)"))) }
         XCTAssertEqual(server.server.openSessions, 50)
         for (i, c) in clients.enumerated() { try c.sendText(#"{"type":"ping","id":\#(i)}"#) }
         for (i, c) in clients.enumerated() { XCTAssertEqual(try c.nextJSON()["id"] as? Int, i) }

@@ -12,6 +12,8 @@ final class TestClient {
     private var plaintext: [UInt8] = []   // received, not yet consumed
     var reader = WebSocketReader(role: .client, maxMessageSize: 16 << 20)
     private(set) var peerClosedTCP = false
+    /// The welcome message, once a session has read it.
+    var welcome: [String: Any] = [:]
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
@@ -145,7 +147,7 @@ final class TestClient {
 
     /// Upgrades and returns the 101 answer; leftover bytes feed the frame reader.
     @discardableResult
-    func upgrade(extraHeaders: [String] = []) throws -> Response {
+    func upgrade(extraHeaders: [String] = ["Authorization: Bearer \(TestServer.token())"]) throws -> Response {
         try send(TestClient.upgradeRequest(extraHeaders: extraHeaders))
         let response = try readResponse()
         guard response.status == 101 else { throw Failure(description: "expected 101, got \(response.status): \(response.body)") }

@@ -1,0 +1,145 @@
+/// Reads and checks key files so that a misconfigured key fails at startup
+/// with the kid, the file and the problem, and every key carries the bytes
+/// libjwt will be handed for its one algorithm.
+enum KeyFile {
+    static let sizeLimit = 1 << 20
+    static let minimumSecretBytes = 32
+    static let minimumRSABytes = 256
+
+    /// A public key for ES256/RS256 as canonical SubjectPublicKeyInfo PEM
+    /// text, or an HS256 secret's bytes.
+    static func verificationMaterial(kid: String, algorithm: JWTAlgorithm, path: String)
+        throws(AuthConfigurationError) -> (material: [UInt8], signatureLength: Int)
+    {
+        let bytes = try read(kid: kid, path: path)
+        switch algorithm {
+        case .hs256:
+            return (try secret(kid: kid, path: path, bytes: bytes), 32)
+        case .es256, .rs256:
+            let block = try singlePublicKeyBlock(kid: kid, path: path, bytes: bytes)
+            let fail = { (problem: String) in AuthConfigurationError("\(kid): \(path) \(problem)") }
+            let spki: [UInt8]
+            let kind: KeyKind?
+            switch block.label {
+            case "PUBLIC KEY":
+                spki = block.der
+                kind = KeyKind.ofSubjectPublicKeyInfo(spki)
+            case "RSA PUBLIC KEY" where algorithm == .rs256:
+                spki = KeyKind.subjectPublicKeyInfo(wrappingRSAPublicKey: block.der)
+                kind = KeyKind.ofRSAPublicKey(block.der)
+            default:
+                throw fail("holds a \"\(block.label)\" PEM block; give a PEM \"PUBLIC KEY\" for \(algorithm.rawValue)")
+            }
+            guard let kind else { throw fail("holds a PUBLIC KEY block that is not a valid key") }
+            switch (algorithm, kind) {
+            case (.es256, .ecP256):
+                return (Array(PEMBlock(label: "PUBLIC KEY", der: spki).text.utf8), 64)
+            case (.rs256, .rsa(let modulusBytes)):
+                guard modulusBytes >= minimumRSABytes else {
+                    throw fail("holds \(kind.summary); RS256 needs at least 2048 bits")
+                }
+                return (Array(PEMBlock(label: "PUBLIC KEY", der: spki).text.utf8), modulusBytes)
+            default:
+                throw fail("holds \(kind.summary), which cannot verify \(algorithm.rawValue)")
+            }
+        }
+    }
+
+    /// A private key PEM for ES256/RS256 (as the file holds it; libjwt reads
+    /// PKCS #8, SEC1 and PKCS #1), or an HS256 secret's bytes.
+    static func signingMaterial(kid: String, algorithm: JWTAlgorithm, path: String)
+        throws(AuthConfigurationError) -> [UInt8]
+    {
+        let bytes = try read(kid: kid, path: path)
+        let fail = { (problem: String) in AuthConfigurationError("\(kid): \(path) \(problem)") }
+        if algorithm == .hs256 {
+            return try secret(kid: kid, path: path, bytes: bytes)
+        }
+        let blocks: [PEMBlock]
+        switch PEM.blocks(in: bytes) {
+        case .success(let found): blocks = found
+        case .failure(let problem): throw fail(problem.text)
+        }
+        guard blocks.count == 1, let block = blocks.first else {
+            throw fail(blocks.isEmpty ? "holds no PEM block; give a PEM private key"
+                                      : "holds \(blocks.count) PEM blocks; give exactly one private key")
+        }
+        let kind: KeyKind?
+        switch block.label {
+        case "PRIVATE KEY": kind = KeyKind.ofPrivateKeyInfo(block.der)
+        case "EC PRIVATE KEY": kind = .ecP256  // SEC1; the curve is checked when libjwt signs
+        case "RSA PRIVATE KEY": kind = .rsa(modulusBytes: 0)
+        case "ENCRYPTED PRIVATE KEY": throw fail("holds an encrypted private key; give an unencrypted one")
+        case let label where label.hasSuffix("PUBLIC KEY"):
+            throw fail("holds a public key; signing needs the private key")
+        default: throw fail("holds a \"\(block.label)\" PEM block; give a PEM private key")
+        }
+        switch (algorithm, kind) {
+        case (.es256, .ecP256?), (.rs256, .rsa?):
+            return Array(block.text.utf8)
+        default:
+            throw fail("holds \(kind?.summary ?? "an unreadable key"), which cannot sign \(algorithm.rawValue)")
+        }
+    }
+
+    private static func read(kid: String, path: String) throws(AuthConfigurationError) -> [UInt8] {
+        do {
+            return try FileContents.read(path, limit: sizeLimit)
+        } catch {
+            throw AuthConfigurationError("\(kid): \(error.description)")
+        }
+    }
+
+    /// The file's bytes less trailing line breaks. A PEM here would let a
+    /// public key (which anyone may hold) act as an HMAC secret.
+    private static func secret(kid: String, path: String, bytes: [UInt8]) throws(AuthConfigurationError) -> [UInt8] {
+        var secret = bytes
+        while let last = secret.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
+            secret.removeLast()
+        }
+        if secret.contains(subsequence: Array("-----BEGIN".utf8)) {
+            throw AuthConfigurationError(
+                "\(kid): \(path) looks like a PEM file; an HS256 secret must be random bytes, never a key file")
+        }
+        guard secret.count >= minimumSecretBytes else {
+            throw AuthConfigurationError(
+                "\(kid): \(path) holds a \(secret.count)-byte secret; HS256 needs at least \(minimumSecretBytes) bytes")
+        }
+        return secret
+    }
+
+    private static func singlePublicKeyBlock(kid: String, path: String, bytes: [UInt8])
+        throws(AuthConfigurationError) -> PEMBlock
+    {
+        let blocks: [PEMBlock]
+        switch PEM.blocks(in: bytes) {
+        case .success(let found): blocks = found
+        case .failure(let problem): throw AuthConfigurationError("\(kid): \(path) \(problem.text)")
+        }
+        // A private key anywhere in the file is an operator mistake worth naming
+        // before anything else: that file should not be on this server at all.
+        if blocks.contains(where: \.isPrivateKey) {
+            throw AuthConfigurationError("\(kid): \(path) holds a private key; give the public key")
+        }
+        if blocks.contains(where: { $0.label == "CERTIFICATE" }) {
+            throw AuthConfigurationError(
+                "\(kid): \(path) holds a certificate; give its public key (openssl x509 -pubkey -noout)")
+        }
+        guard blocks.count == 1, let block = blocks.first else {
+            throw AuthConfigurationError(blocks.isEmpty
+                ? "\(kid): \(path) holds no PEM block; give a PEM \"PUBLIC KEY\""
+                : "\(kid): \(path) holds \(blocks.count) PEM blocks; give exactly one public key")
+        }
+        return block
+    }
+}
+
+extension Array where Element == UInt8 {
+    func contains(subsequence needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+        for start in 0...(count - needle.count) where self[start..<start + needle.count].elementsEqual(needle) {
+            return true
+        }
+        return false
+    }
+}

@@ -1,0 +1,101 @@
+/// Verifies bearer tokens against a key ring and settings.
+///
+/// Order matters and is fixed: size, structure and header; key by kid;
+/// header `alg` equal to that key's algorithm; signature (libjwt, told the
+/// key only now); then claims, against the caller's clock. The verifier never
+/// reads the clock itself.
+public struct TokenVerifier: Sendable {
+    public let keyRing: KeyRing
+    public let settings: VerifierSettings
+
+    public init(keyRing: KeyRing, settings: VerifierSettings) {
+        self.keyRing = keyRing
+        self.settings = settings
+    }
+
+    /// - Parameter now: unix seconds from the caller's clock.
+    public func verify(_ token: String, now: Int64) -> Result<Claims, TokenRejection> {
+        do {
+            let claims = try verifiedClaims(token)
+            try checkTimes(claims, now: now)
+            try checkIdentity(claims)
+            return .success(claims)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Signature and claim types only: no time, issuer, audience or
+    /// revocation checks.
+    private func verifiedClaims(_ token: String) throws(TokenRejection) -> Claims {
+        guard token.utf8.count <= settings.maxTokenBytes else {
+            throw .tooLarge(limit: settings.maxTokenBytes)
+        }
+        let jws = try CompactJWS.parse(token)
+
+        guard let key = keyRing.key(forTokenKid: jws.header.keyID) else {
+            throw .unknownKey(kid: jws.header.keyID)
+        }
+        // Exact, case-sensitive: the key decides how to verify, not the token.
+        guard jws.header.algorithm == key.algorithm.rawValue else {
+            throw .algorithmMismatch(expected: key.algorithm, got: jws.header.algorithm)
+        }
+
+        guard let payload = Base64.decode(jws.payloadSegment, alphabet: .url) else {
+            throw .malformed("payload is not canonical base64url")
+        }
+        guard let signature = Base64.decode(jws.signatureSegment, alphabet: .url) else {
+            throw .malformed("signature is not canonical base64url")
+        }
+        let members: [String: JSONValue]
+        do {
+            guard let object = try JSONParser.parse(payload).objectValue else {
+                throw JSONParseError.invalid("not an object")
+            }
+            members = object
+        } catch {
+            throw .malformed("payload is not a JSON object")
+        }
+
+        guard signature.count == key.signatureLength,
+              let verified = LibJWTToken.verified(token, key: key.material) else {
+            throw .badSignature
+        }
+        // Belt and braces: libjwt read the header with its own JSON parser.
+        guard let used = verified.algorithmName, used == key.algorithm.rawValue else {
+            throw .algorithmMismatch(expected: key.algorithm, got: verified.algorithmName ?? "unknown")
+        }
+
+        return try Claims(payload: members, keyID: key.kid)
+    }
+
+    private func checkTimes(_ claims: Claims, now: Int64) throws(TokenRejection) {
+        let leeway = max(0, settings.leewaySeconds)
+        let latest = now.addingSaturated(leeway)
+        // RFC 7519 §4.1.4: expired once now >= exp (+ leeway).
+        if now >= claims.expiresAt.addingSaturated(leeway) { throw .expired }
+        if let notBefore = claims.notBefore, notBefore > latest { throw .notYetValid }
+        if let issuedAt = claims.issuedAt, issuedAt > latest { throw .issuedInTheFuture }
+    }
+
+    private func checkIdentity(_ claims: Claims) throws(TokenRejection) {
+        if let issuer = settings.issuer {
+            guard let claimed = claims.issuer else { throw .missingClaim("iss") }
+            guard claimed == issuer else { throw .wrongIssuer }
+        }
+        if let audience = settings.audience {
+            guard !claims.audience.isEmpty else { throw .missingClaim("aud") }
+            guard claims.audience.contains(audience) else { throw .wrongAudience }
+        }
+        if let tokenID = claims.tokenID, settings.revokedTokenIDs.contains(tokenID) {
+            throw .revoked
+        }
+    }
+}
+
+extension Int64 {
+    fileprivate func addingSaturated(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

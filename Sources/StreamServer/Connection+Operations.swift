@@ -1,0 +1,295 @@
+import Audit
+import Auth
+import Broadcast
+import Foundation
+import NetCore
+import Policy
+import WebSocket
+
+/// Client operations (contract section 3): each answered, each audited where
+/// it is an access decision, none able to take the session down by accident.
+extension Connection {
+    func sendWelcome() {
+        guard let session else { return }
+        let channels = session.entitlements.subscribeDescriptions.map(JSONStringEscaper.quoted).joined(separator: ",")
+        let expires = Timestamp.rfc3339(milliseconds: session.expiresAt * 1000)
+        let data = #"{"session":"\#(sessionID)","subject":\#(JSONStringEscaper.quoted(session.subject)),"expires_at":"\#(expires)","heartbeat_s":\#(Int(state.limits.heartbeatInterval.rounded())),"channels":[\#(channels)]}"#
+        sendText(ServerMessage.envelope(type: "welcome", id: nil, data: data))
+    }
+
+    func handleClientMessage(_ payload: [UInt8]) {
+        guard let session else { return }
+        session.messagesIn += 1
+        session.bytesIn += payload.count
+        guard admitMessage(session) else { return }
+
+        let request: ClientRequest
+        switch ClientRequest.parse(payload) {
+        case .success(let parsed): request = parsed
+        case .failure(let problem):
+            return sendError(id: problem.id, code: "bad_request", problem.message)
+        }
+        switch request.type {
+        case "ping": sendText(ServerMessage.envelope(type: "pong", id: request.id, data: "{}"))
+        case "subscribe": subscribe(request, session)
+        case "unsubscribe": unsubscribe(request, session)
+        case "publish": publish(request, session)
+        case "refresh": refresh(request, session)
+        default:
+            sendError(id: request.id, code: "unknown_type",
+                      "unknown message type \(JSONStringEscaper.quoted(request.type)); expected subscribe, unsubscribe, publish, refresh or ping")
+        }
+    }
+
+    func sendError(id: String?, code: String, _ message: String) {
+        sendText(ServerMessage.error(id: id, code: code, message: message))
+    }
+
+    /// Token bucket per session: over the limit an `error`, and after
+    /// `rate_limit_strikes` refusals in a row, close 4029.
+    private func admitMessage(_ session: Session) -> Bool {
+        if session.bucket.take(now: MonotonicClock.now()) {
+            session.strikes = 0
+            return true
+        }
+        session.strikes += 1
+        if session.strikes == 1 || session.strikes >= state.limits.rateLimitStrikes {
+            state.audit.record(AuditEvent(
+                event: "rate_limited", outcome: session.strikes >= state.limits.rateLimitStrikes ? "closed" : "refused",
+                reason: "rate_limited", session: sessionID, remote: remoteAddress, subject: session.subject,
+                jti: session.claims.tokenID, kid: session.claims.keyID, details: [("strikes", .int(Int64(session.strikes)))]))
+        }
+        if session.strikes >= state.limits.rateLimitStrikes {
+            close(.rateLimited, reason: "rate limit exceeded repeatedly")
+        } else {
+            let rate = session.entitlements.rateLimit
+            sendError(id: nil, code: "rate_limited",
+                      "over \(rate.messagesPerSecond) messages/s (burst \(rate.burst)); slow down or the session is closed with 4029")
+        }
+        return false
+    }
+
+    // MARK: subscribe / unsubscribe
+
+    /// The `channels` array of a request, or the reason the whole operation is refused.
+    struct RequestProblem: Error { let message: String }
+
+    private func channelList(_ request: ClientRequest) -> Result<[String], RequestProblem> {
+        guard let list = request.object["channels"] as? [Any], !list.isEmpty else {
+            return .failure(RequestProblem(message: "\"channels\" must be a non-empty array of channel names"))
+        }
+        guard list.count <= state.limits.maxChannelsPerRequest else {
+            return .failure(RequestProblem(message: "at most \(state.limits.maxChannelsPerRequest) channels per request (got \(list.count))"))
+        }
+        var channels: [String] = []
+        for item in list {
+            guard let name = item as? String else { return .failure(RequestProblem(message: "every channel must be a string")) }
+            guard name.utf8.count <= state.limits.maxChannelNameBytes else {
+                return .failure(RequestProblem(message: "channel names are at most \(state.limits.maxChannelNameBytes) bytes"))
+            }
+            guard name.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }) else {
+                return .failure(RequestProblem(message: "channel names are printable ASCII without spaces"))
+            }
+            channels.append(name)
+        }
+        return .success(channels)
+    }
+
+    private func subscribe(_ request: ClientRequest, _ session: Session) {
+        let channels: [String]
+        switch channelList(request) {
+        case .success(let list): channels = list
+        case .failure(let problem): return sendError(id: request.id, code: "bad_request", problem.message)
+        }
+        var since: [String: UInt64] = [:]
+        if let raw = request.object["since"] {
+            guard let object = raw as? [String: Any] else {
+                return sendError(id: request.id, code: "bad_request", "\"since\" must be an object of channel → last seq seen")
+            }
+            for (channel, value) in object {
+                guard let number = value as? NSNumber, number.int64Value >= 0, String(cString: number.objCType) != "c" else {
+                    return sendError(id: request.id, code: "bad_request", "since[\(channel)] must be a non-negative integer seq")
+                }
+                since[channel] = UInt64(number.int64Value)
+            }
+        }
+        var granted: [String] = []
+        var denied: [(String, String)] = []
+        for channel in channels {
+            if ChannelRules.problem(with: channel, maxBytes: state.limits.maxChannelNameBytes, allowWildcard: true) != nil {
+                denied.append((channel, "invalid_channel"))
+            } else if session.entitlements.maySubscribe(channel) {
+                granted.append(channel)
+            } else {
+                denied.append((channel, "forbidden"))
+            }
+        }
+        for channel in granted where session.subscriptions.insert(channel).inserted {
+            context.subscriptions.add(.init(channel), self)
+        }
+        for channel in granted { auditSubscription(channel, outcome: "granted", reason: nil, session) }
+        for (channel, reason) in denied { auditSubscription(channel, outcome: "denied", reason: reason, session) }
+
+        let grantedJSON = granted.map(JSONStringEscaper.quoted).joined(separator: ",")
+        let deniedJSON = denied.map { #"{"channel":\#(JSONStringEscaper.quoted($0.0)),"reason":"\#($0.1)"}"# }.joined(separator: ",")
+        sendText(ServerMessage.envelope(type: "subscribed", id: request.id,
+                                        data: #"{"channels":[\#(grantedJSON)],"denied":[\#(deniedJSON)]}"#))
+        // No history is kept yet: every `since` request is answered honestly.
+        for (channel, seq) in since.sorted(by: { $0.key < $1.key }) where granted.contains(channel) {
+            let data = #"{"channel":\#(JSONStringEscaper.quoted(channel)),"since":\#(seq),"reason":"history_unavailable"}"#
+            sendText(ServerMessage.envelope(type: "recovery_failed", id: nil, data: data))
+        }
+    }
+
+    private func auditSubscription(_ channel: String, outcome: String, reason: String?, _ session: Session) {
+        state.audit.record(AuditEvent(
+            event: "subscribe", outcome: outcome, reason: reason, session: sessionID, remote: remoteAddress,
+            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID,
+            details: [("channel", .string(channel))]))
+    }
+
+    private func unsubscribe(_ request: ClientRequest, _ session: Session) {
+        let channels: [String]
+        switch channelList(request) {
+        case .success(let list): channels = list
+        case .failure(let problem): return sendError(id: request.id, code: "bad_request", problem.message)
+        }
+        var removed: [String] = []
+        for channel in channels where session.subscriptions.remove(channel) != nil {
+            context.subscriptions.remove(.init(channel), self)
+            removed.append(channel)
+        }
+        let list = removed.map(JSONStringEscaper.quoted).joined(separator: ",")
+        sendText(ServerMessage.envelope(type: "unsubscribed", id: request.id, data: #"{"channels":[\#(list)]}"#))
+    }
+
+    // MARK: publish
+
+    private func publish(_ request: ClientRequest, _ session: Session) {
+        guard let channel = request.object["channel"] as? String else {
+            return sendError(id: request.id, code: "bad_request", "publish needs a string \"channel\"")
+        }
+        guard let data = request.object["data"] as? [String: Any] else {
+            return sendError(id: request.id, code: "bad_request", "publish needs a \"data\" object")
+        }
+        if let problem = ChannelRules.problem(with: channel, maxBytes: state.limits.maxChannelNameBytes, allowWildcard: false) {
+            return sendError(id: request.id, code: "bad_request", problem)
+        }
+        let kind = ChannelKind(channel: channel)!
+        if let event = request.object["event"] {
+            guard let name = event as? String, name == kind.messageType else {
+                return sendError(id: request.id, code: "bad_request", "messages on \(kind.rawValue): channels have type \(kind.messageType)")
+            }
+        }
+        guard session.entitlements.mayPublish(channel) else {
+            auditPublish(channel, outcome: "denied", reason: "forbidden", session)
+            return sendError(id: request.id, code: "forbidden", "you may not publish on \(channel)")
+        }
+        guard let encoded = try? JSONSerialization.data(withJSONObject: data, options: [.withoutEscapingSlashes]) else {
+            return sendError(id: request.id, code: "bad_request", "\"data\" could not be encoded")
+        }
+        do {
+            let seq = try context.broadcaster.publish(channel: channel, dataJSON: String(decoding: encoded, as: UTF8.self))
+            // One audit line per (session, channel) on first use; counts are in the disconnect line.
+            if session.publishedChannels.insert(channel).inserted {
+                auditPublish(channel, outcome: "allowed", reason: nil, session)
+            }
+            sendText(ServerMessage.envelope(type: "ack", id: request.id, data: #"{"seq":\#(seq)}"#))
+        } catch {
+            sendError(id: request.id, code: error.code, error.description)
+        }
+    }
+
+    private func auditPublish(_ channel: String, outcome: String, reason: String?, _ session: Session) {
+        state.audit.record(AuditEvent(
+            event: "publish", outcome: outcome, reason: reason, session: sessionID, remote: remoteAddress,
+            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID,
+            details: [("channel", .string(channel))]))
+    }
+
+    // MARK: refresh and expiry
+
+    private func refresh(_ request: ClientRequest, _ session: Session) {
+        guard let token = request.object["token"] as? String else {
+            return sendError(id: request.id, code: "bad_request", "refresh needs a string \"token\"")
+        }
+        let access = state.access.snapshot
+        let claims: Claims
+        switch access.verifier.verify(token, now: WallClock.nowMilliseconds() / 1000) {
+        case .success(let verified): claims = verified
+        case .failure(let rejection):
+            auditRefresh(outcome: "refused", reason: rejection.reason, session, claims: nil)
+            return sendError(id: request.id, code: "forbidden", "the new token is not valid: \(rejection.message)")
+        }
+        guard claims.subject == session.subject else {
+            auditRefresh(outcome: "refused", reason: "subject_mismatch", session, claims: claims)
+            return sendError(id: request.id, code: "forbidden", "a refresh token must be for the same subject")
+        }
+        switch access.policy.entitlements(subject: claims.subject, roles: claims.roles, channelsClaim: claims.channels) {
+        case .failure(let refusal):
+            auditRefresh(outcome: "refused", reason: refusal.reason, session, claims: claims)
+            return sendError(id: request.id, code: "forbidden", refusal.message)
+        case .success(let entitlements):
+            session.claims = claims
+            session.expiresAt = claims.expiresAt
+            apply(entitlements, to: session, because: "refresh")
+        }
+        auditRefresh(outcome: "accepted", reason: nil, session, claims: claims)
+        let expires = Timestamp.rfc3339(milliseconds: session.expiresAt * 1000)
+        sendText(ServerMessage.envelope(type: "refreshed", id: request.id, data: #"{"expires_at":"\#(expires)"}"#))
+    }
+
+    private func auditRefresh(outcome: String, reason: String?, _ session: Session, claims: Claims?) {
+        state.audit.record(AuditEvent(
+            event: "refresh", outcome: outcome, reason: reason, session: sessionID, remote: remoteAddress,
+            subject: session.subject, jti: claims?.tokenID, kid: claims?.keyID))
+    }
+
+    /// Closes with 4001 once the token's `exp` (plus the configured leeway) passes.
+    func sweepExpiry() {
+        guard let session else { return }
+        let now = WallClock.nowMilliseconds() / 1000
+        guard now >= session.expiresAt + state.configuration.auth.leewaySeconds else { return }
+        state.audit.record(AuditEvent(
+            event: "token_expired", outcome: "closed", reason: "expired", session: sessionID, remote: remoteAddress,
+            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID))
+        close(.tokenExpired, reason: "token expired; reconnect with a new token")
+    }
+
+    /// Installs new entitlements; subscriptions they no longer allow are
+    /// dropped and the client is told which.
+    func apply(_ entitlements: Entitlements, to session: Session, because cause: String) {
+        session.entitlements = entitlements
+        session.bucket.update(rate: entitlements.rateLimit, now: MonotonicClock.now())
+        let lost = session.subscriptions.filter { !entitlements.maySubscribe($0) }.sorted()
+        guard !lost.isEmpty else { return }
+        for channel in lost {
+            session.subscriptions.remove(channel)
+            context.subscriptions.remove(.init(channel), self)
+            auditSubscription(channel, outcome: "revoked", reason: cause, session)
+        }
+        let list = lost.map(JSONStringEscaper.quoted).joined(separator: ",")
+        sendText(ServerMessage.envelope(type: "unsubscribed", id: nil, data: #"{"channels":[\#(list)],"reason":"permission_withdrawn"}"#))
+    }
+
+    /// After a policy or revocation reload: may this session stay, and with what?
+    func reevaluate(with access: AccessControl.Snapshot, revoked: Set<String>) {
+        guard phase == .webSocket, let session else { return }
+        if let jti = session.claims.tokenID, revoked.contains(jti) {
+            return withdraw(session, reason: "revoked", "your token was revoked")
+        }
+        switch access.policy.entitlements(subject: session.subject, roles: session.claims.roles, channelsClaim: session.claims.channels) {
+        case .failure(let refusal):
+            withdraw(session, reason: refusal.reason, refusal.message)
+        case .success(let entitlements):
+            apply(entitlements, to: session, because: "policy_reload")
+        }
+    }
+
+    private func withdraw(_ session: Session, reason: String, _ message: String) {
+        state.audit.record(AuditEvent(
+            event: "permission_withdrawn", outcome: "closed", reason: reason, session: sessionID, remote: remoteAddress,
+            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID))
+        close(.permissionWithdrawn, reason: message)
+    }
+}
