@@ -12,7 +12,7 @@ import sys
 import websockets
 
 
-async def main(port: int, ca: str) -> int:
+async def main(port: int, ca: str, token: str) -> int:
     context = ssl.create_default_context(cafile=ca)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     passed = 0
@@ -24,13 +24,24 @@ async def main(port: int, ca: str) -> int:
         passed += 1
         print(f"ok   {name}")
 
+    # Without a token: 401 before the upgrade, with the RFC 6750 challenge.
+    try:
+        async with websockets.connect(f"wss://127.0.0.1:{port}/ws", ssl=context):
+            raise SystemExit("FAIL connecting without a token succeeded")
+    except websockets.exceptions.InvalidStatus as refusal:
+        check("no token: 401", refusal.response.status_code == 401, str(refusal.response.status_code))
+        check("no token: WWW-Authenticate Bearer",
+              refusal.response.headers.get("WWW-Authenticate", "").startswith("Bearer"))
+
+    # The browser way: the token as a subprotocol; the server answers stream.v1.
     async with websockets.connect(f"wss://127.0.0.1:{port}/ws", ssl=context,
-                                  subprotocols=["stream.v1"]) as ws:
+                                  subprotocols=["stream.v1", f"bearer.{token}"]) as ws:
         tls_version = ws.transport.get_extra_info("ssl_object").version()
         check("TLS 1.3 negotiated", tls_version == "TLSv1.3", tls_version)
         check("subprotocol stream.v1 answered", ws.subprotocol == "stream.v1", str(ws.subprotocol))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
         check("welcome first", welcome.get("type") == "welcome", str(welcome))
+        check("welcome names the subject", welcome["data"].get("subject") == "acct-1", str(welcome))
         await ws.send(json.dumps({"type": "ping", "id": 11}))
         pong = json.loads(await asyncio.wait_for(ws.recv(), 5))
         check("JSON ping answered with pong", pong.get("type") == "pong" and pong.get("id") == 11, str(pong))
@@ -44,4 +55,4 @@ async def main(port: int, ca: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(int(sys.argv[1]), sys.argv[2])))
+    sys.exit(asyncio.run(main(int(sys.argv[1]), sys.argv[2], sys.argv[3])))
