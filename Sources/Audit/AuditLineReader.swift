@@ -8,7 +8,7 @@ final class AuditLineReader {
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
-    private static let chunkSize = 256 * 1024
+    private var chunk = [UInt8](repeating: 0, count: 256 * 1024)
 
     init(path: String) throws(AuditError) {
         self.path = path
@@ -24,7 +24,7 @@ final class AuditLineReader {
     /// that has no newline (a file cut short).
     func next() throws(AuditError) -> (line: [UInt8], terminated: Bool)? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = indexOfNewline() {
                 let line = Array(buffer[start..<newline])
                 start = newline + 1
                 return (line, true)
@@ -39,22 +39,26 @@ final class AuditLineReader {
         }
     }
 
+    private func indexOfNewline() -> Int? {
+        buffer.withUnsafeBufferPointer { bytes in
+            guard start < bytes.count, let base = bytes.baseAddress,
+                let found = memchr(base + start, 0x0A, bytes.count - start)
+            else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     private func fill() throws(AuditError) {
         if start > 0 {
-            buffer.removeFirst(start)
+            buffer.removeSubrange(0..<start)
             start = 0
         }
-        let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: Self.chunkSize))
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + old, Self.chunkSize) }
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            if count < 0 {
-                buffer.removeLast(Self.chunkSize)
-                throw AuditError("cannot read \(path): \(describe(errno))")
-            }
-            buffer.removeLast(Self.chunkSize - count)
+            if count < 0 { throw AuditError("cannot read \(path): \(describe(errno))") }
             if count == 0 { atEnd = true }
+            buffer.append(contentsOf: chunk[0..<count])
             return
         }
     }

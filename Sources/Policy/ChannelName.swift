@@ -57,7 +57,7 @@ enum ChannelSyntax {
         let rest = text[bytes.index(after: colon)...]
         guard !rest.isEmpty else { return .failure(.emptyName) }
 
-        let stars = rest.utf8.filter { $0 == UInt8(ascii: "*") }.count
+        let stars = rest.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "*") ? 1 : 0) }
         let isWildcard = rest.utf8.last == UInt8(ascii: "*")
         guard stars == 0 || (stars == 1 && isWildcard) else { return .failure(.misplacedWildcard) }
         let literal = isWildcard ? rest.dropLast() : rest[...]
