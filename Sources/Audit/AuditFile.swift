@@ -146,8 +146,14 @@ final class AuditFile {
             }
             tail = chunk + tail
             offset = start
-            if let newline = tail.dropLast().lastIndex(of: UInt8(ascii: "\n")) {
-                tail.removeFirst(newline + 1)
+            // The newline that ends the line before the last one, if this chunk holds it.
+            let newline: Int? = tail.withUnsafeBufferPointer { bytes in
+                var index = bytes.count - 2
+                while index >= 0 && bytes[index] != 0x0A { index -= 1 }
+                return index >= 0 ? index : nil
+            }
+            if let newline {
+                tail.removeSubrange(0...newline)
                 break
             }
         }

@@ -103,14 +103,12 @@ final class AuditWriter: @unchecked Sendable {
                     batch.removeAll()
                     state.commit(written: 0, remaining: batch)
                 }
+                file.close()  // before `finished`: a caller of close() may reopen the path at once
                 state.finished = true
                 return true
             }
             monitor.wake(.progress)
-            if finished {
-                file.close()
-                return
-            }
+            if finished { return }
         }
     }
 

@@ -36,12 +36,12 @@ final class AuditRotationTests: AuditTestCase {
     func testAMissingMiddleFileIsDetected() throws {
         try writeLog(count: 60, maxFileBytes: 2000, keepFiles: 50)
         var files = AuditVerifier.chainFiles(for: logPath)
-        let removed = files.remove(at: files.count / 2)
-        try FileManager.default.removeItem(atPath: removed)
+        let hole = files.count / 2
+        try FileManager.default.removeItem(atPath: files.remove(at: hole))
 
         let report = AuditVerifier.verify(files: AuditVerifier.chainFiles(for: logPath))
         let problem = try XCTUnwrap(report.firstProblem)
-        XCTAssertEqual(problem.file, files[files.count / 2], "reported at the file after the hole")
+        XCTAssertEqual(problem.file, files[hole], "reported at the file after the hole")
         XCTAssertEqual(problem.line, 1)
         XCTAssertTrue(problem.problem.contains("missing between the files"), problem.problem)
     }
