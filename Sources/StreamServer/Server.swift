@@ -57,7 +57,7 @@ public final class Server: @unchecked Sendable {
             audit = try AuditLog(path: configuration.audit.path, maxFileBytes: configuration.audit.maxFileBytes,
                                  keepFiles: configuration.audit.keepFiles, fsync: configuration.audit.fsync)
         } catch {
-            throw ServerStartupError("audit log \(configuration.audit.path): \(error)")
+            throw ServerStartupError("\(error)")
         }
         state = ServerState(configuration: configuration, logger: logger, tls: tls,
                             access: AccessControl(verifier: verifier, policy: policy), audit: audit)

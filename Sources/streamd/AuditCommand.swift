@@ -48,6 +48,7 @@ enum AuditCommand {
             }
             if sub == "verify" {
                 let report = AuditVerifier.verify(files: files)
+                for note in report.notes { print("note: \(note)") }
                 if let problem = report.firstProblem {
                     print("BROKEN: \(problem) (\(report.linesChecked) lines checked before it)")
                     return 1
