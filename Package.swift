@@ -29,8 +29,11 @@ let package = Package(
         .target(name: "Policy"),
         .target(name: "Audit", dependencies: ["TLS"]),
         .target(name: "Broadcast"),
-        .target(name: "StreamServer", dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast"]),
-        .executableTarget(name: "streamd", dependencies: ["StreamServer", "TLS", "Auth", "Policy", "Audit"]),
+        .target(name: "Metrics"),
+        .target(name: "DemoFeed"),
+        .target(name: "StreamServer", dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed"]),
+        .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket"]),
+        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "TLS", "Auth", "Policy", "Audit"]),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
@@ -39,9 +42,11 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit"]),
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast"]
+            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast", "StreamClient"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -6,11 +6,27 @@ public final class StreamMessage: Sendable {
     public let seq: UInt64
     /// The complete WebSocket text frame (header + JSON), ready for TLS.
     public let frame: [UInt8]
+    /// Wall-clock milliseconds after which the message is stale (a signal's
+    /// `valid_until`): it is then neither delivered nor replayed. nil: never.
+    public let expiresAtMilliseconds: Int64?
+    /// Monotonic nanoseconds when the publish was accepted, so delivery
+    /// latency can be measured; 0 when unknown (replayed from disk).
+    public let publishedAtNanoseconds: UInt64
 
-    public init(channel: String, type: String, seq: UInt64, frame: [UInt8]) {
+    public init(channel: String, type: String, seq: UInt64, frame: [UInt8],
+                expiresAtMilliseconds: Int64? = nil, publishedAtNanoseconds: UInt64 = 0) {
         self.channel = channel
         self.type = type
         self.seq = seq
         self.frame = frame
+        self.expiresAtMilliseconds = expiresAtMilliseconds
+        self.publishedAtNanoseconds = publishedAtNanoseconds
+    }
+
+    /// Whether the message has gone stale at `nowMilliseconds`.
+    @inlinable
+    public func isExpired(atMilliseconds nowMilliseconds: Int64) -> Bool {
+        guard let expiresAtMilliseconds else { return false }
+        return expiresAtMilliseconds <= nowMilliseconds
     }
 }

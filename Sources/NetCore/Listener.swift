@@ -37,10 +37,14 @@ public final class Listener: @unchecked Sendable {
 /// Outbound TCP connections, for clients and tests (blocking connect, then
 /// the caller decides whether the socket becomes non-blocking).
 public enum Connector {
-    public static func connect(to address: SocketAddress, nonBlocking: Bool = false) throws(SystemError) -> Int32 {
+    /// `receiveBufferBytes` caps SO_RCVBUF (set before connect, so the TCP
+    /// window is sized from it): tests use it to play a slow reader.
+    public static func connect(to address: SocketAddress, nonBlocking: Bool = false,
+                               receiveBufferBytes: Int32? = nil) throws(SystemError) -> Int32 {
         let fd = try syscallNoBlock("socket") {
             Glibc.socket(address.family, CLinux_SOCK_STREAM() | CLinux_SOCK_CLOEXEC(), 0)
         }
+        if let receiveBufferBytes { Socket.setOption(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: receiveBufferBytes) }
         do throws(SystemError) {
             try syscallNoBlock("connect(\(address))") { address.withSockAddr { Glibc.connect(fd, $0, $1) } }
         } catch {

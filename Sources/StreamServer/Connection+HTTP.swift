@@ -5,7 +5,8 @@ import Policy
 import TLS
 import WebSocket
 
-/// The one HTTP request a connection carries before it upgrades or closes.
+/// HTTP on a connection before (or instead of) the upgrade: keep-alive
+/// requests to the plain endpoints, or one upgrade to /ws.
 extension Connection {
     func handleRequestBytes(_ bytes: UnsafeRawBufferPointer) {
         guard var parser = httpParser else { return }
@@ -40,10 +41,30 @@ extension Connection {
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else { return refuseMethod("GET") }
             let body = #"{"status":"ok"}"#
-            respondAndClose(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(body.utf8)))
+            respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(body.utf8)),
+                    to: request, leftover: leftover)
+        case "/metrics":
+            guard request.method == "GET" else { return refuseMethod("GET") }
+            respond(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                 body: Array(context.metrics.registry.render().utf8)), to: request, leftover: leftover)
+        case "/api/v1/publish":
+            guard request.method == "POST" else { return refuseMethod("POST") }
+            respond(publishOverHTTP(request), to: request, leftover: leftover)
         default:
             respondAndClose(.json(status: 404, error: "not_found", message: "no resource at \(request.path); the WebSocket endpoint is /ws"))
         }
+    }
+
+    /// Answers and, for HTTP/1.1 without `Connection: close`, waits for the
+    /// next request on the same connection (producers publish in a loop).
+    /// Error answers close the connection.
+    private func respond(_ response: HTTPResponse, to request: HTTPRequest, leftover: UnsafeRawBufferPointer) {
+        let keepAlive = response.status < 400 && request.versionMinor == 1 && !request.headers.containsToken("Connection", "close")
+        guard keepAlive else { return respondAndClose(response) }
+        enqueue(response.serialized())
+        requestStartedAt = MonotonicClock.now()
+        httpParser = HTTPRequestParser(limits: httpLimits)
+        if leftover.count > 0 { handleRequestBytes(leftover) }
     }
 
     private func refuseMethod(_ allowed: String) {
@@ -78,6 +99,7 @@ extension Connection {
 
     /// A refused upgrade: audited with its reason, answered, closed.
     func refuse(_ response: HTTPResponse, reason: String, claims: Claims? = nil) {
+        context.metrics.refusal(reason).increment(shard: context.shard)
         state.audit.record(AuditEvent(
             event: "connect", outcome: "refused", reason: reason, session: sessionID, remote: remoteAddress,
             subject: claims?.subject, jti: claims?.tokenID, kid: claims?.keyID,

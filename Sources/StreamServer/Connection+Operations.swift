@@ -21,6 +21,8 @@ extension Connection {
         guard let session else { return }
         session.messagesIn += 1
         session.bytesIn += payload.count
+        context.metrics.messagesIn.increment(shard: context.shard)
+        context.metrics.bytesIn.increment(shard: context.shard, by: payload.count)
         guard admitMessage(session) else { return }
 
         let request: ClientRequest
@@ -134,11 +136,50 @@ extension Connection {
         let deniedJSON = denied.map { #"{"channel":\#(JSONStringEscaper.quoted($0.0)),"reason":"\#($0.1)"}"# }.joined(separator: ",")
         sendText(ServerMessage.envelope(type: "subscribed", id: request.id,
                                         data: #"{"channels":[\#(grantedJSON)],"denied":[\#(deniedJSON)]}"#))
-        // No history is kept yet: every `since` request is answered honestly.
-        for (channel, seq) in since.sorted(by: { $0.key < $1.key }) where granted.contains(channel) {
-            let data = #"{"channel":\#(JSONStringEscaper.quoted(channel)),"since":\#(seq),"reason":"history_unavailable"}"#
-            sendText(ServerMessage.envelope(type: "recovery_failed", id: nil, data: data))
+        // Then, per granted channel, what the client missed (`since`) or, for
+        // ticks, the latest price of each matching symbol; live messages
+        // already on their way are skipped up to what was sent here.
+        for channel in granted {
+            if let seq = since[channel] {
+                replay(channel, after: seq, session)
+            } else if channel.hasPrefix("tick:") {
+                for message in context.broadcaster.latestTicks(matching: channel) {
+                    sendReplayed(message, session)
+                }
+            }
         }
+        for (channel, seq) in since.sorted(by: { $0.key < $1.key }) where !granted.contains(channel) && !denied.contains(where: { $0.0 == channel }) {
+            recoveryFailed(channel, since: seq, reason: "not_subscribed")
+        }
+    }
+
+    private func replay(_ channel: String, after seq: UInt64, _ session: Session) {
+        guard !channel.hasSuffix("*") else {
+            return recoveryFailed(channel, since: seq, reason: "since needs an exact channel")
+        }
+        switch context.broadcaster.messages(on: channel, after: seq) {
+        case .upToDate:
+            session.watermarks[channel] = max(session.watermarks[channel] ?? 0, seq)
+        case .messages(let missed):
+            for message in missed { sendReplayed(message, session) }
+        case .unavailable:
+            recoveryFailed(channel, since: seq, reason: "history_unavailable")
+        }
+    }
+
+    private func sendReplayed(_ message: StreamMessage, _ session: Session) {
+        if let seen = session.watermarks[message.channel], message.seq <= seen { return }
+        session.watermarks[message.channel] = message.seq
+        // Replays are answers to this client's request: never conflated or dropped.
+        enqueue(message.frame)
+        session.messagesOut += 1
+        session.bytesOut += message.frame.count
+    }
+
+    private func recoveryFailed(_ channel: String, since seq: UInt64, reason: String) {
+        let last = context.broadcaster.lastSequence(of: channel)
+        let data = #"{"channel":\#(JSONStringEscaper.quoted(channel)),"since":\#(seq),"last_seq":\#(last),"reason":"\#(reason)"}"#
+        sendText(ServerMessage.envelope(type: "recovery_failed", id: nil, data: data))
     }
 
     private func auditSubscription(_ channel: String, outcome: String, reason: String?, _ session: Session) {
@@ -166,37 +207,25 @@ extension Connection {
     // MARK: publish
 
     private func publish(_ request: ClientRequest, _ session: Session) {
-        guard let channel = request.object["channel"] as? String else {
-            return sendError(id: request.id, code: "bad_request", "publish needs a string \"channel\"")
+        let item: PublishItem
+        switch publishItem(request.object, typeKey: "event") {
+        case .success(let parsed): item = parsed
+        case .failure(let problem): return sendError(id: request.id, code: "bad_request", "publish \(problem.message)")
         }
-        guard let data = request.object["data"] as? [String: Any] else {
-            return sendError(id: request.id, code: "bad_request", "publish needs a \"data\" object")
-        }
-        if let problem = ChannelRules.problem(with: channel, maxBytes: state.limits.maxChannelNameBytes, allowWildcard: false) {
-            return sendError(id: request.id, code: "bad_request", problem)
-        }
-        let kind = ChannelKind(channel: channel)!
-        if let event = request.object["event"] {
-            guard let name = event as? String, name == kind.messageType else {
-                return sendError(id: request.id, code: "bad_request", "messages on \(kind.rawValue): channels have type \(kind.messageType)")
-            }
-        }
-        guard session.entitlements.mayPublish(channel) else {
-            auditPublish(channel, outcome: "denied", reason: "forbidden", session)
-            return sendError(id: request.id, code: "forbidden", "you may not publish on \(channel)")
-        }
-        guard let encoded = try? JSONSerialization.data(withJSONObject: data, options: [.withoutEscapingSlashes]) else {
-            return sendError(id: request.id, code: "bad_request", "\"data\" could not be encoded")
+        guard session.entitlements.mayPublish(item.channel) else {
+            auditPublish(item.channel, outcome: "denied", reason: "forbidden", session)
+            return sendError(id: request.id, code: "forbidden", "you may not publish on \(item.channel)")
         }
         do {
-            let seq = try context.broadcaster.publish(channel: channel, dataJSON: String(decoding: encoded, as: UTF8.self))
+            let seq = try context.broadcaster.publish(channel: item.channel, dataJSON: item.dataJSON,
+                                                      expiresAtMilliseconds: item.expiresAtMilliseconds)
             // One audit line per (session, channel) on first use; counts are in the disconnect line.
-            if session.publishedChannels.insert(channel).inserted {
-                auditPublish(channel, outcome: "allowed", reason: nil, session)
+            if session.publishedChannels.insert(item.channel).inserted {
+                auditPublish(item.channel, outcome: "allowed", reason: nil, session)
             }
             sendText(ServerMessage.envelope(type: "ack", id: request.id, data: #"{"seq":\#(seq)}"#))
         } catch {
-            sendError(id: request.id, code: error.code, error.description)
+            sendError(id: request.id, code: error.code == "storage_error" ? "unavailable" : error.code, error.description)
         }
     }
 

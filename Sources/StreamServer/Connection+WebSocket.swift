@@ -45,6 +45,7 @@ extension Connection {
     /// close timeout) ends the connection.
     func close(_ code: CloseCode, reason: String) {
         guard phase == .webSocket else { return }
+        context.metrics.closes(code.rawValue).increment(shard: context.shard)
         closeCode = code
         enqueue(FrameEncoder.closeFrame(code: code, reason: reason))
         phase = .closing

@@ -32,9 +32,9 @@ final class Connection: IOHandler, Flushable, Subscriber {
 
     var httpParser: HTTPRequestParser?
     var reader: WebSocketReader?
-    /// Frames (and the 101 answer) waiting for the next flush.
-    private var outbound: [[UInt8]] = []
-    private(set) var outboundBytes = 0
+    /// Frames (and the 101 answer) waiting to be written: bounded, with
+    /// per-kind policies (ticks conflate, orders never drop).
+    private var outbound: OutboundQueue
     /// Close the socket once everything queued has reached the kernel.
     var closeAfterFlush = false
     /// Set when the socket reported EAGAIN; the next EPOLLOUT edge resumes.
@@ -43,6 +43,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
 
     // Deadlines, in MonotonicClock nanoseconds.
     let acceptedAt: UInt64
+    /// When the current HTTP request may start: accept time, then each keep-alive answer.
+    var requestStartedAt: UInt64
     var lastReceivedAt: UInt64
     var nextPingAt: UInt64 = .max
     var unansweredPingSince: UInt64?
@@ -50,6 +52,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
     var closeCode: CloseCode?
 
     var state: ServerState { context.state }
+    var httpLimits: HTTPLimits { context.state.httpLimits }
 
     init(fd: Int32, context: LoopContext, tls: TLSConnection, remoteAddress: String) {
         self.fd = fd
@@ -59,11 +62,10 @@ final class Connection: IOHandler, Flushable, Subscriber {
         self.sessionID = context.makeSessionID()
         let now = MonotonicClock.now()
         acceptedAt = now
+        requestStartedAt = now
         lastReceivedAt = now
-        httpParser = HTTPRequestParser(limits: HTTPLimits(
-            maxHeaderBytes: context.state.limits.maxHeaderBytes,
-            maxHeaderCount: context.state.limits.maxHeaderCount,
-            maxBodyBytes: context.state.limits.maxRequestBodyBytes))
+        outbound = OutboundQueue(limitBytes: context.state.limits.maxOutboundBytes)
+        httpParser = HTTPRequestParser(limits: context.state.httpLimits)
     }
 
     // MARK: Events from the loop
@@ -71,7 +73,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
     func handleIO(_ events: IOEvents) {
         if events.contains(.writable), waitingForWritable {
             waitingForWritable = false
-            sendCiphertext()
+            flush()
         }
         if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) {
             readAvailable()
@@ -109,6 +111,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
             // else (plain HTTP on the TLS port, a port scanner) is dropped at once.
             if ciphertext[0] != 0x16 {
                 state.logger.debug("not a TLS client hello; closing", ["remote": .string(remoteAddress)])
+                context.metrics.handshakeFailures.increment(shard: context.shard)
                 terminate(reason: "not TLS", abortive: true)
                 return
             }
@@ -118,10 +121,13 @@ final class Connection: IOHandler, Flushable, Subscriber {
                 switch tls.handshake() {
                 case .complete:
                     phase = .httpRequest
+                    context.metrics.handshakes.increment(shard: context.shard)
+                    context.metrics.handshakeSeconds.observe(seconds: Double(MonotonicClock.now() &- acceptedAt) / 1e9, shard: context.shard)
                 case .wantRead:
                     break
                 case .failed(let error):
                     state.logger.debug("TLS handshake failed", ["remote": .string(remoteAddress), "error": .string(error.message)])
+                    context.metrics.handshakeFailures.increment(shard: context.shard)
                     // Send OpenSSL's alert if the kernel takes it now; never wait for it.
                     sendCiphertext()
                     terminate(reason: "TLS handshake failed")
@@ -174,35 +180,56 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Queues bytes already framed (or a raw HTTP answer) for the next flush.
     func enqueue(_ bytes: [UInt8]) {
         guard phase != .closed else { return }
-        outbound.append(bytes)
-        outboundBytes += bytes.count
+        outbound.enqueueControl(bytes)
         scheduleFlush()
     }
+
+    /// Queues a shared stream message under its kind's policy. Ticks are
+    /// conflated only for a client that is behind (its socket is full, or the
+    /// queue would pass its limit): a client that keeps up gets every tick,
+    /// even several in one loop turn.
+    func enqueue(_ message: StreamMessage, policy: DeliveryPolicy) -> EnqueueOutcome {
+        var effective = policy
+        if policy == .conflate, !waitingForWritable, !tls.hasPendingCiphertext,
+           outbound.byteCount + message.frame.count <= state.limits.maxOutboundBytes {
+            effective = .reliable
+        }
+        let outcome = outbound.enqueue(message, policy: effective)
+        if outcome == .queued || outcome == .conflated { scheduleFlush() }
+        return outcome
+    }
+
+    var outboundBytes: Int { outbound.byteCount + tls.pendingCiphertextCount }
 
     func scheduleFlush() {
         context.loop.requestFlush(self)
     }
 
-    /// End of the loop turn: everything queued goes through one SSL_write and one send.
+    /// Largest batch handed to one SSL_write.
+    private static let writeBatchBytes = 256 * 1024
+
+    /// End of the loop turn: queued frames leave in one SSL_write and one send
+    /// per batch, for as long as the kernel takes them. While ciphertext is
+    /// still waiting for the socket, frames stay queued as plaintext, where
+    /// ticks can still be conflated.
     func flush() {
         guard phase != .closed else { return }
-        if !outbound.isEmpty {
+        sendCiphertext()
+        while phase != .closed, !outbound.isEmpty, !tls.hasPendingCiphertext, !waitingForWritable {
+            context.coalesceBuffer.removeAll(keepingCapacity: true)
+            outbound.drain(into: &context.coalesceBuffer, maxBytes: Connection.writeBatchBytes)
             do {
-                if outbound.count == 1 {
-                    try outbound[0].withUnsafeBytes { try tls.write($0) }
-                } else {
-                    context.coalesceBuffer.removeAll(keepingCapacity: true)
-                    for frame in outbound { context.coalesceBuffer.append(contentsOf: frame) }
-                    try context.coalesceBuffer.withUnsafeBytes { try tls.write($0) }
-                }
+                try context.coalesceBuffer.withUnsafeBytes { try tls.write($0) }
             } catch {
                 terminate(reason: "TLS write failed: \(error)")
                 return
             }
-            outbound.removeAll()
-            outboundBytes = 0
+            sendCiphertext()
         }
-        sendCiphertext()
+        guard phase != .closed, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
+        outbound.releaseMemory()
+        tls.releaseIdleMemory()
+        if closeAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
     }
 
     private func sendCiphertext() {
@@ -223,14 +250,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
                 }
             }
         }
-        if let failure {
-            terminate(reason: "send failed: \(failure)")
-            return
-        }
-        if !tls.hasPendingCiphertext {
-            tls.releaseIdleMemory()
-            if closeAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
-        }
+        if let failure { terminate(reason: "send failed: \(failure)") }
     }
 
     // MARK: Closing
@@ -242,7 +262,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
         context.loop.deregister(fd: fd)
         if abortive { Socket.abort(fd) } else { Socket.close(fd) }
         context.remove(self)
-        outbound = []
+        outbound = OutboundQueue(limitBytes: 0)
         reader = nil
         httpParser = nil
         state.openConnections.subtract(1, ordering: .relaxed)
@@ -281,16 +301,42 @@ final class Connection: IOHandler, Flushable, Subscriber {
         if message.channel.hasPrefix("order:") || message.channel.hasPrefix("payload:") {
             guard session.entitlements.maySubscribe(message.channel) else { return }
         }
-        session.messagesOut += 1
-        session.bytesOut += message.frame.count
-        enqueue(message.frame)
+        if let expiry = message.expiresAtMilliseconds, expiry <= WallClock.nowMilliseconds() { return }
+        if !session.watermarks.isEmpty, let seen = session.watermarks[message.channel], message.seq <= seen { return }
+        let policy = context.broadcaster.deliveryPolicy(for: ChannelKind(channel: message.channel) ?? .order)
+        let metrics = context.metrics!
+        switch enqueue(message, policy: policy) {
+        case .queued:
+            session.messagesOut += 1
+            session.bytesOut += message.frame.count
+            metrics.messagesOutByKind[ChannelKind(channel: message.channel) ?? .order]?.increment(shard: context.shard)
+            metrics.bytesOut.increment(shard: context.shard, by: message.frame.count)
+        case .conflated:
+            metrics.conflated.increment(shard: context.shard)
+        case .dropped:
+            metrics.dropped.increment(shard: context.shard)
+        case .overflow:
+            metrics.slowConsumerCloses.increment(shard: context.shard)
+            slowConsumer(session)
+        }
+    }
+
+    /// A reliable message did not fit: the client is too far behind to be
+    /// kept whole. It reconnects and recovers with `since`.
+    private func slowConsumer(_ session: Session) {
+        guard phase == .webSocket else { return }
+        state.audit.record(AuditEvent(
+            event: "slow_consumer", outcome: "closed", reason: "queue_full", session: sessionID, remote: remoteAddress,
+            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID,
+            details: [("queued_bytes", .int(Int64(outboundBytes)))]))
+        close(.slowConsumer, reason: "too far behind; reconnect and recover with since")
     }
 
     /// Called once a second by the loop's sweep.
     func sweep(now: UInt64) {
         switch phase {
         case .tlsHandshake, .httpRequest:
-            if now &- acceptedAt >= state.handshakeTimeoutNS {
+            if now &- requestStartedAt >= state.handshakeTimeoutNS {
                 state.logger.debug("handshake deadline passed", ["remote": .string(remoteAddress)])
                 terminate(reason: "handshake timeout", abortive: true)
             }

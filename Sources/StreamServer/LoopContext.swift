@@ -12,6 +12,10 @@ final class LoopContext {
     var subscriptions = SubscriptionIndex<Connection>()
     /// Set by the server before the loops start.
     var broadcaster: Broadcaster!
+    var metrics: ServerMetrics!
+    private(set) lazy var writeLatency = WriteLatencyRecorder(shard: loop.index) { [weak self] in self?.metrics.publishToWriteSeconds }
+    /// This loop's shard in sharded counters.
+    var shard: Int { loop.index }
     /// Plaintext out of TLS for one read.
     let plaintextBuffer: UnsafeMutableRawBufferPointer
     /// Where one connection's queued frames are joined for a single SSL_write.

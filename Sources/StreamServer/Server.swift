@@ -1,4 +1,5 @@
 import Audit
+import DemoFeed
 import Auth
 import Foundation
 import NetCore
@@ -23,6 +24,7 @@ public final class Server: @unchecked Sendable {
     private var acceptors: [Acceptor] = []
     /// In-process publishing (the `broadcastTick` family builds on it).
     public let broadcaster: Broadcaster
+    let metrics: ServerMetrics
     private let reloadLock = NSLock()
     private var watcher: Thread?
 
@@ -33,7 +35,7 @@ public final class Server: @unchecked Sendable {
     public var certificateSummary: String { state.tls.certificateSummary }
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
-        let problems = configuration.limits.problems()
+        let problems = configuration.limits.problems() + configuration.streams.problems()
         guard problems.isEmpty else { throw ServerStartupError("invalid limits: " + problems.joined(separator: "; ")) }
         self.configuration = configuration
         let tls: TLSContext
@@ -80,8 +82,13 @@ public final class Server: @unchecked Sendable {
             contexts.append(context)
             acceptors.append(Acceptor(listener: listener, context: context))
         }
-        broadcaster = Broadcaster(contexts: contexts, maxChannelNameBytes: configuration.limits.maxChannelNameBytes)
-        for context in contexts { context.broadcaster = broadcaster }
+        broadcaster = try Broadcaster(contexts: contexts, settings: configuration.streams,
+                                      maxChannelNameBytes: configuration.limits.maxChannelNameBytes, logger: logger)
+        metrics = ServerMetrics(loops: contexts.count, state: state)
+        for context in contexts {
+            context.broadcaster = broadcaster
+            context.metrics = metrics
+        }
     }
 
     /// Keys and revocations, with errors that name the file.
@@ -139,6 +146,29 @@ public final class Server: @unchecked Sendable {
                 context.startSweeping()
             }
         }
+        if configuration.demo { startDemoFeed() }
+    }
+
+    /// The simulated market of `--demo`, driven from the first loop.
+    private func startDemoFeed() {
+        let loop = contexts[0].loop
+        let broadcaster = self.broadcaster
+        let logger = state.logger
+        let box = UncheckedBox(DemoDriver(feed: DemoFeed(seed: UInt64(truncatingIfNeeded: WallClock.nowMilliseconds()))))
+        loop.execute {
+            func tick() {
+                for event in box.value.feed.events(upTo: WallClock.nowMilliseconds()) {
+                    do {
+                        try broadcaster.publish(channel: event.channel, dataJSON: event.dataJSON,
+                                                expiresAtMilliseconds: event.validForMilliseconds.map { WallClock.nowMilliseconds() + $0 })
+                    } catch {
+                        logger.warning("demo publish failed", ["channel": .string(event.channel), "error": .string(error.description)])
+                    }
+                }
+                loop.schedule(afterNanoseconds: 50_000_000, tick)
+            }
+            tick()
+        }
     }
 
     /// Open sessions right now (upgraded WebSocket connections).
@@ -180,6 +210,7 @@ public final class Server: @unchecked Sendable {
         while latch.load(ordering: .relaxed) < contexts.count { MonotonicClock.sleep(milliseconds: 5) }
         group.stopAndJoin()
         stopWatching()
+        broadcaster.close()
         // Every disconnect line is queued by now; nothing recorded is lost on a clean stop.
         state.audit.close()
     }
@@ -189,4 +220,10 @@ public final class Server: @unchecked Sendable {
 struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Holds the demo generator's state on its loop.
+final class DemoDriver {
+    var feed: DemoFeed
+    init(feed: DemoFeed) { self.feed = feed }
 }

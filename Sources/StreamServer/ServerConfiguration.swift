@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
     /// Directory of policy JSON files (roles, limits, clients), reloaded on SIGHUP and on change.
     public var policyDirectory = "policies"
     public var audit = AuditSettings()
+    public var streams = StreamSettings()
+    /// Run the simulated market feed (`--demo`).
+    public var demo = false
     public var logFormat: LogFormat = .text
     public var logLevel: LogLevel = .info
 
@@ -27,7 +30,7 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case host, port, loops, certificate, privateKey = "private_key", caCertificate = "ca_certificate"
         case generateDevCertificates = "generate_dev_certificates", limits, auth
-        case policyDirectory = "policy_directory", audit
+        case policyDirectory = "policy_directory", audit, streams, demo
         case logFormat = "log_format", logLevel = "log_level"
     }
 
@@ -45,6 +48,8 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
         auth = try c.decodeIfPresent(AuthSettings.self, forKey: .auth) ?? d.auth
         policyDirectory = try c.decodeIfPresent(String.self, forKey: .policyDirectory) ?? d.policyDirectory
         audit = try c.decodeIfPresent(AuditSettings.self, forKey: .audit) ?? d.audit
+        streams = try c.decodeIfPresent(StreamSettings.self, forKey: .streams) ?? d.streams
+        demo = try c.decodeIfPresent(Bool.self, forKey: .demo) ?? d.demo
         logFormat = try c.decodeIfPresent(LogFormat.self, forKey: .logFormat) ?? d.logFormat
         logLevel = try c.decodeIfPresent(LogLevel.self, forKey: .logLevel) ?? d.logLevel
     }

@@ -2,6 +2,7 @@ import Audit
 import NetCore
 import Synchronization
 import TLS
+import WebSocket
 
 /// What every loop shares: configuration, the TLS context, access control,
 /// the audit log, the logger, and the few counters that must be global.
@@ -20,6 +21,8 @@ final class ServerState: Sendable {
     let upgradedConnections = Atomic<Int>(0)
     let isShuttingDown = Atomic<Bool>(false)
 
+    let httpLimits: HTTPLimits
+
     // Nanosecond forms of the limits, computed once.
     let handshakeTimeoutNS: UInt64
     let heartbeatIntervalNS: UInt64
@@ -32,6 +35,9 @@ final class ServerState: Sendable {
         self.tls = tls
         self.access = access
         self.audit = audit
+        httpLimits = HTTPLimits(maxHeaderBytes: configuration.limits.maxHeaderBytes,
+                                maxHeaderCount: configuration.limits.maxHeaderCount,
+                                maxBodyBytes: configuration.limits.maxRequestBodyBytes)
         instanceID = SecureRandom.bytes(3).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         handshakeTimeoutNS = UInt64(configuration.limits.handshakeTimeout * 1e9)
         heartbeatIntervalNS = UInt64(configuration.limits.heartbeatInterval * 1e9)

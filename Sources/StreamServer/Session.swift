@@ -10,6 +10,9 @@ final class Session {
     var entitlements: Entitlements
     /// Subscription strings as the client sent them (exact or `prefix*`).
     var subscriptions: Set<String> = []
+    /// Per channel, the last seq already sent by a replay or snapshot: live
+    /// copies at or below it (still in flight to this loop) are skipped.
+    var watermarks: [String: UInt64] = [:]
     /// Channels this session has published on (the first publish per channel is audited).
     var publishedChannels: Set<String> = []
     var bucket: TokenBucket

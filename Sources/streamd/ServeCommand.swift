@@ -30,6 +30,8 @@ enum ServeCommand {
       --max-outbound-bytes N     bytes queued towards one client (default 4194304)
       --log-format text|json     log line format (default text)
       --log-level LEVEL          debug, info, warning or error (default info)
+      --demo                     run the simulated market feed (all five streams) and print a demo token
+      --data-dir DIR             durable history of private streams (default data/streams)
       --policies DIR             policy directory (default policies); reloaded on SIGHUP and on change
       --audit-log FILE           audit log path (default data/audit.jsonl)
       --jwt-key KID:ALG:FILE     a token verification key (repeatable; replaces the dev key)
@@ -88,6 +90,7 @@ enum ServeCommand {
         if configuration.auth.usesDevelopmentKey {
             logger.info("dev signing key in use; issue a token with: streamd token issue --sub acct-1 --role trader")
         }
+        if configuration.demo { DemoAnnouncement.print(configuration: configuration, port: server.port, logger: logger) }
         server.watchAccessRules()
         if let portFile {
             try? "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
@@ -138,6 +141,8 @@ enum ServeCommand {
                 configuration.logLevel = level
             case "--port-file": portFile = try reader.value(for: flag)
             case "--policies": configuration.policyDirectory = try reader.value(for: flag)
+            case "--demo": configuration.demo = true
+            case "--data-dir": configuration.streams.dataDirectory = try reader.value(for: flag)
             case "--audit-log": configuration.audit.path = try reader.value(for: flag)
             case "--issuer": configuration.auth.issuer = try reader.value(for: flag)
             case "--audience": configuration.auth.audience = try reader.value(for: flag)

@@ -14,6 +14,8 @@ case "token":
     status = TokenCommand.run(Array(arguments.dropFirst()))
 case "policy":
     status = PolicyCommand.run(Array(arguments.dropFirst()))
+case "publish":
+    status = PublishCommand.run(Array(arguments.dropFirst()))
 case "audit":
     status = AuditCommand.run(Array(arguments.dropFirst()))
 case "-h", "--help", "help", nil:

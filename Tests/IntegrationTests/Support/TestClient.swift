@@ -1,104 +1,38 @@
 import Foundation
 import Glibc
 import NetCore
+import StreamClient
 import TLS
 import WebSocket
 
 /// A blocking TLS client for tests: real sockets, real TLS (our OpenSSL
 /// layer, client side), and raw access to bytes so tests can send anything.
-final class TestClient {
-    let fd: Int32
-    let tls: TLSConnection
+final class TestClient: @unchecked Sendable {
+    let connection: BlockingTLSConnection
+    var tls: TLSConnection { connection.tls }
     private var plaintext: [UInt8] = []   // received, not yet consumed
     var reader = WebSocketReader(role: .client, maxMessageSize: 16 << 20)
-    private(set) var peerClosedTCP = false
+    var peerClosedTCP: Bool { connection.peerClosed }
     /// The welcome message, once a session has read it.
     var welcome: [String: Any] = [:]
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     init(port: UInt16, caPath: String, serverName: String = "127.0.0.1", timeoutSeconds: Int = 5,
-         configure: (inout TLSClientConfiguration) -> Void = { _ in }) throws {
-        fd = try Connector.connect(to: SocketAddress(host: "127.0.0.1", port: port))
-        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var config = TLSClientConfiguration(caPath: caPath)
-        configure(&config)
-        tls = try TLSConnection(clientContext: TLSContext(client: config), serverName: serverName)
-        try handshake()
-    }
-
-    deinit { Socket.close(fd) }
-
-    private func handshake() throws {
-        while true {
-            switch tls.handshake() {
-            case .complete:
-                try sendPending()
-                return
-            case .failed(let error):
-                try? sendPending()
-                throw error
-            case .wantRead:
-                try sendPending()
-                try receiveCiphertext { _ in }
-            }
-        }
-    }
-
-    private func sendPending() throws {
-        while tls.hasPendingCiphertext {
-            var failed = false
-            tls.withPendingCiphertext { bytes in
-                let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-                if n < 0 { failed = true; return 0 }
-                return n
-            }
-            if failed { throw Failure(description: "send failed: errno \(errno)") }
-        }
-    }
-
-    /// Reads one chunk of ciphertext and runs `body` with it fed to TLS.
-    private func receiveCiphertext(_ body: (TLSConnection) throws -> Void) throws {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-        if n == 0 { peerClosedTCP = true; throw Failure(description: "server closed the TCP connection") }
-        if n < 0 { throw Failure(description: errno == EAGAIN ? "timed out waiting for the server" : "recv failed: errno \(errno)") }
-        try buffer.withUnsafeBytes { raw in
-            try tls.withReceivedCiphertext(UnsafeRawBufferPointer(rebasing: raw[..<n])) {
-                if !tls.isHandshakeComplete {
-                    if case .failed(let e) = tls.handshake() { throw e }
-                }
-                try body(tls)
-            }
-        }
+         receiveBufferBytes: Int32? = nil, configure: (inout TLSClientConfiguration) -> Void = { _ in }) throws {
+        connection = try BlockingTLSConnection(host: "127.0.0.1", port: port, caPath: caPath, serverName: serverName,
+                                               timeoutSeconds: timeoutSeconds, receiveBufferBytes: receiveBufferBytes,
+                                               configure: configure)
     }
 
     /// Pulls whatever plaintext the server sends next into `plaintext`.
-    /// Returns false when the server ended TLS (close_notify) or TCP.
+    /// Returns false when the server ended TLS (close_notify).
     @discardableResult
     func receiveMore() throws -> Bool {
-        var open = true
-        try receiveCiphertext { tls in
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            loop: while true {
-                let result = buffer.withUnsafeMutableBytes { tls.read(into: $0) }
-                switch result {
-                case .bytes(let n): plaintext.append(contentsOf: buffer[..<n])
-                case .wantRead: break loop
-                case .closed: open = false; break loop
-                case .failed(let e): throw e
-                }
-            }
-        }
-        try sendPending()
-        return open
+        try connection.receive(into: &plaintext)
     }
 
-    func send(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try tls.write($0) }
-        try sendPending()
-    }
+    func send(_ bytes: [UInt8]) throws { try connection.send(bytes) }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
@@ -113,26 +47,8 @@ final class TestClient {
 
     /// Reads an HTTP response head (and a Content-Length body).
     func readResponse() throws -> Response {
-        while true {
-            if let end = plaintext.firstRange(of: Array("\r\n\r\n".utf8)) {
-                let head = String(decoding: plaintext[..<end.lowerBound], as: UTF8.self)
-                var lines = head.components(separatedBy: "\r\n")
-                let statusLine = lines.removeFirst().split(separator: " ")
-                let headers = lines.map { line -> (String, String) in
-                    let parts = line.split(separator: ":", maxSplits: 1)
-                    return (String(parts[0]), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
-                }
-                let length = Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
-                while plaintext.count < end.upperBound + length {
-                    guard try receiveMore() else { break }
-                }
-                let bodyEnd = min(plaintext.count, end.upperBound + length)
-                let body = String(decoding: plaintext[end.upperBound..<bodyEnd], as: UTF8.self)
-                plaintext.removeSubrange(..<bodyEnd)
-                return Response(status: Int(statusLine[1]) ?? 0, headers: headers, body: body)
-            }
-            guard try receiveMore() else { throw Failure(description: "connection closed before a response") }
-        }
+        let answer = try connection.readAnswer(buffer: &plaintext)
+        return Response(status: answer.status, headers: answer.headers, body: answer.bodyText)
     }
 
     static func upgradeRequest(path: String = "/ws", key: String = "dGhlIHNhbXBsZSBub25jZQ==",

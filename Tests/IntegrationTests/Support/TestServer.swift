@@ -51,6 +51,7 @@ final class TestServer: @unchecked Sendable {
         configuration.auth.leewaySeconds = 0
         configuration.policyDirectory = directory + "/policies"
         configuration.audit.path = directory + "/audit.jsonl"
+        configuration.streams.dataDirectory = directory + "/streams"
         configure(&configuration)
         let level = ProcessInfo.processInfo.environment["STREAMD_TEST_LOG"] == "1" ? LogLevel.debug : .error
         server = try Server(configuration: configuration, logger: Logger(format: .text, minimumLevel: level))
@@ -64,13 +65,13 @@ final class TestServer: @unchecked Sendable {
                           now: Int64(Date().timeIntervalSince1970), tokenID: jti)
     }
 
-    func client(timeoutSeconds: Int = 5) throws -> TestClient {
-        try TestClient(port: port, caPath: caPath, timeoutSeconds: timeoutSeconds)
+    func client(timeoutSeconds: Int = 5, receiveBufferBytes: Int32? = nil) throws -> TestClient {
+        try TestClient(port: port, caPath: caPath, timeoutSeconds: timeoutSeconds, receiveBufferBytes: receiveBufferBytes)
     }
 
     /// A client that has upgraded with `token` and read the welcome message.
-    func session(token: String = TestServer.token(), timeoutSeconds: Int = 5) throws -> TestClient {
-        let client = try client(timeoutSeconds: timeoutSeconds)
+    func session(token: String = TestServer.token(), timeoutSeconds: Int = 5, receiveBufferBytes: Int32? = nil) throws -> TestClient {
+        let client = try client(timeoutSeconds: timeoutSeconds, receiveBufferBytes: receiveBufferBytes)
         try client.upgrade(extraHeaders: ["Authorization: Bearer \(token)"])
         let welcome = try client.nextJSON()
         guard welcome["type"] as? String == "welcome" else {

@@ -1,0 +1,196 @@
+import Glibc
+
+/// An append-only on-disk log for the private channels (`order:`,
+/// `payload:`), so their seqs and recent history survive a restart or a
+/// kill -9. Not Sendable: the broadcaster serialises access under its lock.
+///
+/// Files: `<directory>/log-<N>.seg`, N counting up from 1. Each entry is one
+/// write(2) (format in `LogCodec`), so once `append` returns the record is in
+/// the kernel and survives the process dying; nothing waits for `close`.
+/// Every segment starts with a checkpoint of every channel's last seq, so
+/// deleting old segments to stay under `maxBytes` never loses a seq.
+public final class DurableLog {
+    private struct Segment {
+        let number: Int
+        var bytes: Int
+    }
+
+    public let directory: String
+    public let segmentBytes: Int
+    public let maxBytes: Int
+    public let fsync: DurableFsync
+
+    /// Oldest first; the last one is the one being appended to.
+    private var segments: [Segment] = []
+    private var fd: Int32 = -1
+    /// Size of the checkpoint that opens the current segment: a segment
+    /// holding only that is never rotated (that would loop on huge checkpoints).
+    private var checkpointBytes = 0
+    private var lastSeqs: [String: UInt64] = [:]
+    /// Reused for every entry: one buffer, one write(2), no allocation per append.
+    private var scratch: [UInt8] = []
+    private var recovered = false
+    private var rotateBeforeNextAppend = false
+    private var closed = false
+    private var totalBytes = 0
+
+    /// A failure that did not fail an append: removing an old segment, or a
+    /// `sync()`. Kept for the operator (logs, metrics); cleared by nothing.
+    public private(set) var maintenanceError: DurableLogError?
+
+    public init(directory: String, segmentBytes: Int = 8 << 20, maxBytes: Int = 256 << 20,
+                fsync: DurableFsync = .never) throws(DurableLogError) {
+        guard segmentBytes > 0, maxBytes > 0 else {
+            throw DurableLogError("durable log \(directory): segmentBytes (\(segmentBytes)) and maxBytes (\(maxBytes)) must be positive")
+        }
+        self.directory = directory
+        // A bound below one segment would leave only the current segment on
+        // disk; halve instead so one older segment can still be kept.
+        self.segmentBytes = maxBytes >= segmentBytes ? segmentBytes : Swift.max(1, maxBytes / 2)
+        self.maxBytes = maxBytes
+        self.fsync = fsync
+        try LogFiles.makeDirectories(directory)
+    }
+
+    deinit {
+        if fd >= 0 { LogFiles.close(fd) }
+    }
+
+    /// Bytes in all segments (known after `recover`).
+    public var bytesOnDisk: Int { totalBytes }
+
+    /// Appends one record with one write(2); with `.always`, also fsyncs.
+    /// When this throws, the record is not in the log (a partial write is
+    /// cut off) and the next append starts a fresh segment.
+    public func append(_ record: DurableRecord) throws(DurableLogError) {
+        try ensureOpen()
+        if rotateBeforeNextAppend || (segments[segments.count - 1].bytes >= segmentBytes
+                                      && segments[segments.count - 1].bytes > checkpointBytes) {
+            try startSegment(number: segments[segments.count - 1].number + 1)
+        }
+        scratch.removeAll(keepingCapacity: true)
+        try LogCodec.appendFramed(record, to: &scratch)
+        try writeScratch()
+        if record.seq > lastSeqs[record.channel, default: 0] { lastSeqs[record.channel] = record.seq }
+        removeOldSegments()
+    }
+
+    /// fsync now (the `.interval` policy's timer, or a clean shutdown).
+    public func sync() {
+        guard fd >= 0 else { return }
+        do throws(DurableLogError) {
+            try LogFiles.fsync(fd, path: currentPath)
+        } catch {
+            maintenanceError = error
+        }
+    }
+
+    /// Syncs (unless `.never`) and closes; later appends throw. Not needed for
+    /// durability against a process crash: every append is already written.
+    public func close() {
+        if fsync != .never { sync() }
+        closeCurrent()
+        closed = true
+    }
+
+    // MARK: - Segments
+
+    var currentPath: String { path(of: segments[segments.count - 1].number) }
+
+    func path(of number: Int) -> String { "\(directory)/log-\(number).seg" }
+
+    /// Segment numbers present in the directory, ascending.
+    func segmentNumbers() throws(DurableLogError) -> [Int] {
+        try LogFiles.entries(of: directory).compactMap { name -> Int? in
+            guard name.hasPrefix("log-"), name.hasSuffix(".seg") else { return nil }
+            guard let number = Int(name.dropFirst(4).dropLast(4)), number > 0 else { return nil }
+            return number
+        }.sorted()
+    }
+
+    /// Replaces what this instance knows about the files (used by `recover`).
+    func adopt(segments found: [(number: Int, bytes: Int)], lastSeqs: [String: UInt64]) throws(DurableLogError) {
+        closeCurrent()
+        segments = found.map { Segment(number: $0.number, bytes: $0.bytes) }
+        totalBytes = found.reduce(0) { $0 + $1.bytes }
+        self.lastSeqs = lastSeqs
+        recovered = true
+        rotateBeforeNextAppend = false
+        try openCurrent()
+        removeOldSegments()
+    }
+
+    var isClosed: Bool { closed }
+
+    private func ensureOpen() throws(DurableLogError) {
+        guard !closed else { throw DurableLogError("durable log \(directory): append after close") }
+        if !recovered { _ = try recover(keepPerChannel: 0) }
+        if fd < 0 { try openCurrent() }
+    }
+
+    /// Opens the newest segment for appending; an empty or missing one is
+    /// (re)started with a checkpoint, so every segment begins with one.
+    private func openCurrent() throws(DurableLogError) {
+        guard let last = segments.last, last.bytes > 0, !rotateBeforeNextAppend else {
+            let number = segments.last.map { $0.bytes > 0 ? $0.number + 1 : $0.number } ?? 1
+            try startSegment(number: number)
+            return
+        }
+        fd = try LogFiles.open(path(of: last.number), O_WRONLY | O_APPEND)
+        checkpointBytes = 0
+    }
+
+    private func startSegment(number: Int) throws(DurableLogError) {
+        // `.interval` syncs only the current file; the one being left gets its last sync here.
+        if fsync == .interval { sync() }
+        closeCurrent()
+        if segments.last?.number != number { segments.append(Segment(number: number, bytes: 0)) }
+        let path = path(of: number)
+        fd = try LogFiles.open(path, O_WRONLY | O_CREAT | O_APPEND)
+        scratch.removeAll(keepingCapacity: true)
+        try LogCodec.appendFramedCheckpoint(lastSeqs, to: &scratch)
+        try writeScratch()
+        checkpointBytes = scratch.count
+        rotateBeforeNextAppend = false
+        if fsync != .never { try LogFiles.fsyncDirectory(directory) }
+    }
+
+    /// Writes `scratch` to the current segment. On failure the partial entry is
+    /// cut off (best effort) and the next append moves to a new segment, so a
+    /// torn entry can never sit in the middle of a segment.
+    private func writeScratch() throws(DurableLogError) {
+        let path = currentPath
+        let before = segments[segments.count - 1].bytes
+        do throws(DurableLogError) {
+            try LogFiles.writeAll(fd, scratch, path: path)
+            if fsync == .always { try LogFiles.fsync(fd, path: path) }
+        } catch {
+            try? LogFiles.truncate(fd, to: before, path: path)
+            closeCurrent()
+            rotateBeforeNextAppend = true
+            throw error
+        }
+        segments[segments.count - 1].bytes += scratch.count
+        totalBytes += scratch.count
+    }
+
+    /// Deletes the oldest segments while over `maxBytes`, never the current one.
+    private func removeOldSegments() {
+        while totalBytes > maxBytes, segments.count > 1 {
+            let oldest = segments[0]
+            do throws(DurableLogError) {
+                try LogFiles.unlinkIfPresent(path(of: oldest.number))
+            } catch {
+                maintenanceError = error
+                return
+            }
+            segments.removeFirst()  // a handful of segments: O(n) is fine
+            totalBytes -= oldest.bytes
+        }
+    }
+
+    private func closeCurrent() {
+        if fd >= 0 { LogFiles.close(fd) }
+        fd = -1
+    }
+}

@@ -1,0 +1,53 @@
+/// One HTTP/1.1 request and its answer over a blocking TLS connection.
+public struct HTTPAnswer: Sendable {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+extension BlockingTLSConnection {
+    /// Reads an HTTP response head and its Content-Length body from `buffer`
+    /// (filling it from the connection as needed); consumed bytes are removed.
+    public func readAnswer(buffer: inout [UInt8]) throws -> HTTPAnswer {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        while true {
+            if let end = buffer.firstRange(of: separator) {
+                let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
+                var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+                let statusLine = lines.removeFirst().split(separator: " ")
+                let headers = lines.compactMap { line -> (String, String)? in
+                    guard let colon = line.firstIndex(of: ":") else { return nil }
+                    let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+                    return (String(line[..<colon]), String(value))
+                }
+                let length = Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
+                while buffer.count < end.upperBound + length {
+                    guard try receive(into: &buffer) else { break }
+                }
+                let bodyEnd = min(buffer.count, end.upperBound + length)
+                let body = Array(buffer[end.upperBound..<bodyEnd])
+                buffer.removeSubrange(..<bodyEnd)
+                return HTTPAnswer(status: statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0, headers: headers, body: body)
+            }
+            guard try receive(into: &buffer) else { throw Failure("connection closed before an HTTP answer") }
+        }
+    }
+
+    /// Sends a request and reads its answer.
+    public func exchange(method: String, path: String, host: String, headers: [(String, String)] = [],
+                         body: [UInt8] = []) throws -> HTTPAnswer {
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        if !body.isEmpty || method == "POST" { request += "Content-Length: \(body.count)\r\n" }
+        request += "\r\n"
+        try send(Array(request.utf8) + body)
+        var buffer: [UInt8] = []
+        return try readAnswer(buffer: &buffer)
+    }
+}

@@ -1,0 +1,50 @@
+import Broadcast
+
+/// History, durability and slow-consumer behaviour of the five streams.
+public struct StreamSettings: Sendable, Codable, Equatable {
+    /// Messages kept per channel for `since` recovery.
+    public var historyDepth = 1000
+    /// Older messages are not replayed (`recovery_failed` instead).
+    public var historyMaxAgeSeconds = 300.0
+    /// Where the durable log of private channels (`order:`, `payload:`) lives.
+    public var dataDirectory = "data/streams"
+    public var durableFsync: DurableFsync = .never
+    public var durableMaxBytes = 256 << 20
+    /// What happens when a client's queue is full, per channel kind.
+    public var delivery: [String: DeliveryPolicy] = StreamSettings.defaultDelivery
+
+    public static let defaultDelivery: [String: DeliveryPolicy] = [
+        "tick": .conflate, "signal": .reliable, "idea": .reliable, "order": .reliable, "payload": .reliable,
+    ]
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case historyDepth = "history_depth", historyMaxAgeSeconds = "history_max_age_s", dataDirectory = "data_directory"
+        case durableFsync = "durable_fsync", durableMaxBytes = "durable_max_bytes", delivery
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = StreamSettings()
+        historyDepth = try c.decodeIfPresent(Int.self, forKey: .historyDepth) ?? d.historyDepth
+        historyMaxAgeSeconds = try c.decodeIfPresent(Double.self, forKey: .historyMaxAgeSeconds) ?? d.historyMaxAgeSeconds
+        dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory) ?? d.dataDirectory
+        durableFsync = try c.decodeIfPresent(DurableFsync.self, forKey: .durableFsync) ?? d.durableFsync
+        durableMaxBytes = try c.decodeIfPresent(Int.self, forKey: .durableMaxBytes) ?? d.durableMaxBytes
+        let given = try c.decodeIfPresent([String: DeliveryPolicy].self, forKey: .delivery) ?? [:]
+        delivery = d.delivery.merging(given) { _, new in new }
+    }
+
+    public func problems() -> [String] {
+        var found: [String] = []
+        if historyDepth < 0 { found.append("streams.history_depth must not be negative") }
+        if !(historyMaxAgeSeconds >= 0) { found.append("streams.history_max_age_s must not be negative") }
+        for kind in delivery.keys where ChannelKind(rawValue: kind) == nil {
+            found.append("streams.delivery.\(kind): unknown channel kind (tick, signal, order, idea, payload)")
+        }
+        return found
+    }
+
+    func policy(for kind: ChannelKind) -> DeliveryPolicy { delivery[kind.rawValue] ?? .reliable }
+}
