@@ -185,13 +185,12 @@ final class Connection: IOHandler, Flushable, Subscriber {
     }
 
     /// Queues a shared stream message under its kind's policy. Ticks are
-    /// conflated only for a client that is behind (its socket is full, or the
-    /// queue would pass its limit): a client that keeps up gets every tick,
-    /// even several in one loop turn.
+    /// conflated only for a client that is behind by more than
+    /// `conflate_after_bytes`: a client that keeps up gets every tick, even
+    /// through a burst that briefly fills its socket.
     func enqueue(_ message: StreamMessage, policy: DeliveryPolicy) -> EnqueueOutcome {
         var effective = policy
-        if policy == .conflate, !waitingForWritable, !tls.hasPendingCiphertext,
-           outbound.byteCount + message.frame.count <= state.limits.maxOutboundBytes {
+        if policy == .conflate, outbound.byteCount + message.frame.count <= state.limits.conflateAfterBytes {
             effective = .reliable
         }
         let outcome = outbound.enqueue(message, policy: effective)

@@ -74,6 +74,8 @@ public struct ServerLimits: Sendable, Codable, Equatable {
     public var maxConnections = 100_000
     /// Bytes queued towards one client (plaintext waiting plus ciphertext not yet accepted by the kernel).
     public var maxOutboundBytes = 4 << 20
+    /// Queued bytes beyond which ticks towards a client are conflated (newest price per symbol).
+    public var conflateAfterBytes = 65536
     /// Channels in one subscribe/unsubscribe; more is `bad_request`.
     public var maxChannelsPerRequest = 100
     /// Bytes in one channel name; longer is `bad_request`.
@@ -88,7 +90,7 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         case maxRequestBodyBytes = "max_request_body_bytes", handshakeTimeout = "handshake_timeout_s"
         case maxMessageBytes = "max_message_bytes", heartbeatInterval = "heartbeat_interval_s"
         case closeTimeout = "close_timeout_s", maxConnections = "max_connections"
-        case maxOutboundBytes = "max_outbound_bytes", maxChannelsPerRequest = "max_channels_per_request"
+        case maxOutboundBytes = "max_outbound_bytes", conflateAfterBytes = "conflate_after_bytes", maxChannelsPerRequest = "max_channels_per_request"
         case maxChannelNameBytes = "max_channel_name_bytes", rateLimitStrikes = "rate_limit_strikes"
     }
 
@@ -104,6 +106,7 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         closeTimeout = try c.decodeIfPresent(Double.self, forKey: .closeTimeout) ?? d.closeTimeout
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
         maxOutboundBytes = try c.decodeIfPresent(Int.self, forKey: .maxOutboundBytes) ?? d.maxOutboundBytes
+        conflateAfterBytes = try c.decodeIfPresent(Int.self, forKey: .conflateAfterBytes) ?? d.conflateAfterBytes
         maxChannelsPerRequest = try c.decodeIfPresent(Int.self, forKey: .maxChannelsPerRequest) ?? d.maxChannelsPerRequest
         maxChannelNameBytes = try c.decodeIfPresent(Int.self, forKey: .maxChannelNameBytes) ?? d.maxChannelNameBytes
         rateLimitStrikes = try c.decodeIfPresent(Int.self, forKey: .rateLimitStrikes) ?? d.rateLimitStrikes
@@ -121,6 +124,9 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         if !(closeTimeout > 0) { found.append("limits.close_timeout_s must be positive (got \(closeTimeout))") }
         if maxConnections < 1 { found.append("limits.max_connections must be at least 1 (got \(maxConnections))") }
         if maxOutboundBytes < 65536 { found.append("limits.max_outbound_bytes must be at least 65536 (got \(maxOutboundBytes))") }
+        if conflateAfterBytes < 0 || conflateAfterBytes > maxOutboundBytes {
+            found.append("limits.conflate_after_bytes must be between 0 and limits.max_outbound_bytes (got \(conflateAfterBytes))")
+        }
         if maxChannelsPerRequest < 1 { found.append("limits.max_channels_per_request must be at least 1") }
         if maxChannelNameBytes < 8 { found.append("limits.max_channel_name_bytes must be at least 8") }
         if rateLimitStrikes < 1 { found.append("limits.rate_limit_strikes must be at least 1") }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 /// A subscriber that stops reading: ticks conflate (it gets the newest price,
@@ -13,6 +14,7 @@ final class SlowConsumerTests: XCTestCase {
     override func setUpWithError() throws {
         server = try TestServer {
             $0.limits.maxOutboundBytes = 65536
+            $0.limits.conflateAfterBytes = 32768
             $0.streams.historyDepth = 5000
         }
         producer = try server.session(token: TestServer.token(sub: "feed", roles: ["producer"]), timeoutSeconds: 20)
@@ -24,15 +26,17 @@ final class SlowConsumerTests: XCTestCase {
         XCTAssertEqual(try client.nextJSON()["type"] as? String, "subscribed")
     }
 
-    /// Publishes `count` messages, reading acks as they come.
-    private func publish(_ channel: String, count: Int) throws {
+    /// Publishes `count` messages, reading acks as they come; after each
+    /// batch, `paced` may wait (for a reader that must keep up).
+    private func publish(_ channel: String, count: Int, paced: (Int) -> Void = { _ in }) throws {
         for i in 1...count {
             try producer.sendText(#"{"type":"publish","id":\#(i),"channel":"\#(channel)","data":{"n":\#(i),"pad":"\#(padding)"}}"#)
-            if i % 50 == 0 || i == count {
+            if i % 10 == 0 || i == count {
                 var acked = 0
-                while acked < (i % 50 == 0 ? 50 : i % 50) {
+                while acked < (i % 10 == 0 ? 10 : i % 10) {
                     if try producer.nextJSON()["type"] as? String == "ack" { acked += 1 }
                 }
+                paced(i)
             }
         }
     }
@@ -43,15 +47,25 @@ final class SlowConsumerTests: XCTestCase {
         try subscribe(stalled, "tick:EURUSD")
         try subscribe(healthy, "tick:EURUSD")
         let total = 5000
-        let reader = Thread {
+        let received = Atomic<Int>(0)
+        nonisolated(unsafe) var reader: Thread!
+        reader = Thread {
             for expected in 1...total {
-                guard let message = try? healthy.nextJSON(), message["seq"] as? Int == expected else {
-                    return XCTFail("healthy subscriber: expected seq \(expected)")
+                let message: [String: Any]
+                do { message = try healthy.nextJSON() } catch { return XCTFail("healthy subscriber: \(error) at seq \(expected)") }
+                guard message["seq"] as? Int == expected else {
+                    return XCTFail("healthy subscriber: expected seq \(expected), got \(message["seq"] ?? "none") \(message["type"] ?? "")")
                 }
+                received.store(expected, ordering: .relaxed)
             }
         }
         reader.start()
-        try publish("tick:EURUSD", count: total)
+        // The healthy subscriber reads as fast as a debug-built test client
+        // can; the publisher waits for it after each batch so that it stays a
+        // subscriber that keeps up, while the stalled one never reads.
+        try publish("tick:EURUSD", count: total) { published in
+            _ = TestServer.eventually(10) { received.load(ordering: .relaxed) >= published || !reader.isExecuting }
+        }
         // Now read the stalled one: fewer messages, in increasing seq order, ending with the newest.
         var seqs: [Int] = []
         while seqs.last != total {
