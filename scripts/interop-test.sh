@@ -37,3 +37,30 @@ pid=""
 if grep -qF "$token" "$work/audit.jsonl"; then echo "FAIL: the token reached the audit log"; exit 1; fi
 grep -q '"event":"connect","outcome":"refused"' "$work/audit.jsonl" || { echo "FAIL: the refused connection is not audited"; exit 1; }
 echo "interop: operator commands and audit chain ok"
+
+# kill -9 loses no acknowledged order update: publish over HTTPS, kill the
+# server without warning, restart it on the same data directory, recover.
+start_server() {
+  rm -f "$work/port"
+  "$bin" serve --port 0 --port-file "$work/port" --cert "$work/certs/server.pem" --key "$work/certs/server.key" \
+    --jwt-key "interop:ES256:$work/interop-public.pem" --audit-log "$work/audit2.jsonl" --data-dir "$work/streams" \
+    --log-format json >>"$work/server2.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+  [ -s "$work/port" ] || { echo "server did not start:"; cat "$work/server2.log"; exit 1; }
+  port="$(cat "$work/port")"
+}
+start_server
+"$bin" token issue --sub feed --role producer --ttl 10m --key "$work/interop-private.pem" --kid interop >"$work/publisher.token"
+for n in 1 2 3 4 5; do
+  "$bin" publish --url "https://127.0.0.1:$port" --token-file "$work/publisher.token" --ca "$work/certs/ca.pem" \
+    order:acct-1 "{\"order_id\":\"o$n\",\"status\":\"new\"}" >/dev/null
+done
+kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+start_server
+python3 Tests/Interop/python_recovery_client.py "$port" "$work/certs/ca.pem" "$token" 2 5
+next="$("$bin" publish --url "https://127.0.0.1:$port" --token-file "$work/publisher.token" --ca "$work/certs/ca.pem" \
+  order:acct-1 '{"order_id":"o6","status":"filled"}')"
+[ "$next" = "order:acct-1 seq=6" ] || { echo "FAIL: seq after restart: $next"; exit 1; }
+kill -TERM "$pid"; wait "$pid"; pid=""
+echo "interop: kill -9 recovery ok (seq continues at 6)"
