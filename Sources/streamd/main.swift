@@ -14,6 +14,8 @@ case "token":
     status = TokenCommand.run(Array(arguments.dropFirst()))
 case "policy":
     status = PolicyCommand.run(Array(arguments.dropFirst()))
+case "subscribe":
+    status = SubscribeCommand.run(Array(arguments.dropFirst()))
 case "publish":
     status = PublishCommand.run(Array(arguments.dropFirst()))
 case "audit":
