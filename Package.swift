@@ -31,7 +31,11 @@ let package = Package(
         .target(name: "Broadcast"),
         .target(name: "Metrics"),
         .target(name: "DemoFeed"),
-        .target(name: "StreamServer", dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed"]),
+        .target(
+            name: "StreamServer",
+            dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed"],
+            resources: [.copy("Dashboard")]
+        ),
         .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket"]),
         .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "TLS", "Auth", "Policy", "Audit"]),
 
@@ -44,6 +48,7 @@ let package = Package(
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
+        .testTarget(name: "StreamClientTests", dependencies: ["StreamClient"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast", "StreamClient"]

@@ -16,5 +16,7 @@ swift test --skip-build 2>&1 | tee .build/swift-test.log | grep -vE "^Test Case 
 status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || { echo "swift test failed ($status); full log: .build/swift-test.log"; exit "$status"; }
-echo "==> interop test (Python websockets over TLS 1.3)"
+echo "==> interop test (Python websockets over TLS 1.3, operator commands, kill -9 recovery)"
 scripts/interop-test.sh
+echo "==> dashboard in a real browser (headless Chromium) and the JS client's unit tests"
+scripts/browser-test.sh

@@ -17,8 +17,11 @@ public final class BlockingTLSConnection {
     }
 
     public init(host: String, port: UInt16, caPath: String?, serverName: String? = nil, timeoutSeconds: Int = 10,
-                receiveBufferBytes: Int32? = nil, configure: (inout TLSClientConfiguration) -> Void = { _ in }) throws {
+                receiveBufferBytes: Int32? = nil, configure: (inout TLSClientConfiguration) -> Void = { _ in },
+                connected: (Int32) -> Void = { _ in }) throws {
         fd = try Connector.connect(to: SocketAddress(host: host, port: port), receiveBufferBytes: receiveBufferBytes)
+        // Lets another thread shut the socket down to cut a handshake short.
+        connected(fd)
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var configuration = TLSClientConfiguration(caPath: caPath)

@@ -16,7 +16,9 @@ extension Connection {
         let access = state.access.snapshot
         let settings = state.configuration.auth
 
-        if let origin = request.origin, !access.policy.isOriginAllowed(origin) {
+        // A page this server served connecting back to it is same-origin, not
+        // cross-site WebSocket hijacking; any other Origin needs the allowlist.
+        if let origin = request.origin, !isSameOrigin(origin, host: request.headers["Host"]), !access.policy.isOriginAllowed(origin) {
             return .refused(.json(status: 403, error: "origin_not_allowed",
                                   message: "Origin \(origin) is not on the allowlist (policies: origins)"),
                             reason: "origin_not_allowed", claims: nil)
@@ -71,6 +73,11 @@ extension Connection {
                                   extraHeaders: [("Retry-After", "5")]), reason: "too_many_connections", claims: claims)
         }
         return .admitted(claims, entitlements)
+    }
+
+    private func isSameOrigin(_ origin: String, host: String?) -> Bool {
+        guard let host else { return false }
+        return origin.lowercased() == "https://" + host.lowercased()
     }
 
     private func invalidToken(_ description: String, reason: String, claims: Claims?) -> Admission {

@@ -51,6 +51,10 @@ extension Connection {
             guard request.method == "POST" else { return refuseMethod("POST") }
             respond(publishOverHTTP(request), to: request, leftover: leftover)
         default:
+            if let asset = state.dashboard.response(for: request.path) {
+                guard request.method == "GET" || request.method == "HEAD" else { return refuseMethod("GET") }
+                return respond(asset, to: request, leftover: leftover)
+            }
             respondAndClose(.json(status: 404, error: "not_found", message: "no resource at \(request.path); the WebSocket endpoint is /ws"))
         }
     }
@@ -100,10 +104,7 @@ extension Connection {
     /// A refused upgrade: audited with its reason, answered, closed.
     func refuse(_ response: HTTPResponse, reason: String, claims: Claims? = nil) {
         context.metrics.refusal(reason).increment(shard: context.shard)
-        state.audit.record(AuditEvent(
-            event: "connect", outcome: "refused", reason: reason, session: sessionID, remote: remoteAddress,
-            subject: claims?.subject, jti: claims?.tokenID, kid: claims?.keyID,
-            details: [("status", .int(Int64(response.status)))]))
+        audit("connect", "refused", reason: reason, claims: claims, details: [("status", .int(Int64(response.status)))])
         state.logger.debug("upgrade refused", ["remote": .string(remoteAddress), "status": .int(response.status), "reason": .string(reason)])
         respondAndClose(response)
     }
@@ -121,10 +122,7 @@ extension Connection {
         phase = .webSocket
         reader = WebSocketReader(role: .server, maxMessageSize: state.limits.maxMessageBytes)
         nextPingAt = now &+ state.heartbeatIntervalNS
-        state.audit.record(AuditEvent(
-            event: "connect", outcome: "accepted", session: sessionID, remote: remoteAddress,
-            subject: claims.subject, jti: claims.tokenID, kid: claims.keyID,
-            details: [("roles", .string(claims.roles.joined(separator: ",")))]))
+        audit("connect", "accepted", details: [("roles", .string(claims.roles.joined(separator: ",")))])
         state.logger.debug("session opened", ["session": .string(sessionID), "remote": .string(remoteAddress), "subject": .string(claims.subject)])
         sendWelcome()
         if leftover.count > 0 {

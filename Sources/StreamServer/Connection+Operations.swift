@@ -56,10 +56,8 @@ extension Connection {
         }
         session.strikes += 1
         if session.strikes == 1 || session.strikes >= state.limits.rateLimitStrikes {
-            state.audit.record(AuditEvent(
-                event: "rate_limited", outcome: session.strikes >= state.limits.rateLimitStrikes ? "closed" : "refused",
-                reason: "rate_limited", session: sessionID, remote: remoteAddress, subject: session.subject,
-                jti: session.claims.tokenID, kid: session.claims.keyID, details: [("strikes", .int(Int64(session.strikes)))]))
+            audit("rate_limited", session.strikes >= state.limits.rateLimitStrikes ? "closed" : "refused",
+                  reason: "rate_limited", details: [("strikes", .int(Int64(session.strikes)))])
         }
         if session.strikes >= state.limits.rateLimitStrikes {
             close(.rateLimited, reason: "rate limit exceeded repeatedly")
@@ -183,10 +181,7 @@ extension Connection {
     }
 
     private func auditSubscription(_ channel: String, outcome: String, reason: String?, _ session: Session) {
-        state.audit.record(AuditEvent(
-            event: "subscribe", outcome: outcome, reason: reason, session: sessionID, remote: remoteAddress,
-            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID,
-            details: [("channel", .string(channel))]))
+        audit("subscribe", outcome, reason: reason, details: [("channel", .string(channel))])
     }
 
     private func unsubscribe(_ request: ClientRequest, _ session: Session) {
@@ -230,10 +225,7 @@ extension Connection {
     }
 
     private func auditPublish(_ channel: String, outcome: String, reason: String?, _ session: Session) {
-        state.audit.record(AuditEvent(
-            event: "publish", outcome: outcome, reason: reason, session: sessionID, remote: remoteAddress,
-            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID,
-            details: [("channel", .string(channel))]))
+        audit("publish", outcome, reason: reason, details: [("channel", .string(channel))])
     }
 
     // MARK: refresh and expiry
@@ -269,9 +261,7 @@ extension Connection {
     }
 
     private func auditRefresh(outcome: String, reason: String?, _ session: Session, claims: Claims?) {
-        state.audit.record(AuditEvent(
-            event: "refresh", outcome: outcome, reason: reason, session: sessionID, remote: remoteAddress,
-            subject: session.subject, jti: claims?.tokenID, kid: claims?.keyID))
+        audit("refresh", outcome, reason: reason, claims: claims)
     }
 
     /// Closes with 4001 once the token's `exp` (plus the configured leeway) passes.
@@ -279,9 +269,7 @@ extension Connection {
         guard let session else { return }
         let now = WallClock.nowMilliseconds() / 1000
         guard now >= session.expiresAt + state.configuration.auth.leewaySeconds else { return }
-        state.audit.record(AuditEvent(
-            event: "token_expired", outcome: "closed", reason: "expired", session: sessionID, remote: remoteAddress,
-            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID))
+        audit("token_expired", "closed", reason: "expired")
         close(.tokenExpired, reason: "token expired; reconnect with a new token")
     }
 
@@ -316,9 +304,7 @@ extension Connection {
     }
 
     private func withdraw(_ session: Session, reason: String, _ message: String) {
-        state.audit.record(AuditEvent(
-            event: "permission_withdrawn", outcome: "closed", reason: reason, session: sessionID, remote: remoteAddress,
-            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID))
+        audit("permission_withdrawn", "closed", reason: reason)
         close(.permissionWithdrawn, reason: message)
     }
 }

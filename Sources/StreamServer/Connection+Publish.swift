@@ -121,7 +121,6 @@ extension Connection {
             details.append(("channel", .string(Array(Set(channels)).sorted().joined(separator: ","))))
             details.append(("messages", .int(Int64(channels.count))))
         }
-        state.audit.record(AuditEvent(event: "publish", outcome: outcome, reason: reason, session: sessionID, remote: remoteAddress,
-                                      subject: claims?.subject, jti: claims?.tokenID, kid: claims?.keyID, details: details))
+        audit("publish", outcome, reason: reason, claims: claims, details: details)
     }
 }

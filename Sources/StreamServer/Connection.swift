@@ -284,9 +284,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
             ("messages_out", .int(Int64(session.messagesOut))), ("bytes_out", .int(Int64(session.bytesOut))),
         ]
         if let closeCode { details.append(("close_code", .int(Int64(closeCode.rawValue)))) }
-        state.audit.record(AuditEvent(
-            event: "disconnect", outcome: "closed", reason: reason, session: sessionID, remote: remoteAddress,
-            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID, details: details))
+        audit("disconnect", "closed", reason: reason, claims: session.claims, details: details)
         state.logger.debug("session closed", [
             "session": .string(sessionID), "remote": .string(remoteAddress), "reason": .string(reason),
         ])
@@ -324,10 +322,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// kept whole. It reconnects and recovers with `since`.
     private func slowConsumer(_ session: Session) {
         guard phase == .webSocket else { return }
-        state.audit.record(AuditEvent(
-            event: "slow_consumer", outcome: "closed", reason: "queue_full", session: sessionID, remote: remoteAddress,
-            subject: session.subject, jti: session.claims.tokenID, kid: session.claims.keyID,
-            details: [("queued_bytes", .int(Int64(outboundBytes)))]))
+        audit("slow_consumer", "closed", reason: "queue_full", details: [("queued_bytes", .int(Int64(outboundBytes)))])
         close(.slowConsumer, reason: "too far behind; reconnect and recover with since")
     }
 

@@ -158,9 +158,15 @@ public final class Server: @unchecked Sendable {
         loop.execute {
             func tick() {
                 for event in box.value.feed.events(upTo: WallClock.nowMilliseconds()) {
+                    // Signals and payloads carry their expiry in the data too, as publishers do.
+                    let expires = event.validForMilliseconds.map { WallClock.nowMilliseconds() + $0 }
+                    var data = event.dataJSON
+                    if let expires, data.hasSuffix("}") {
+                        data.removeLast()
+                        data += #","valid_until":"\#(Timestamp.rfc3339(milliseconds: expires))"}"#
+                    }
                     do {
-                        try broadcaster.publish(channel: event.channel, dataJSON: event.dataJSON,
-                                                expiresAtMilliseconds: event.validForMilliseconds.map { WallClock.nowMilliseconds() + $0 })
+                        try broadcaster.publish(channel: event.channel, dataJSON: data, expiresAtMilliseconds: expires)
                     } catch {
                         logger.warning("demo publish failed", ["channel": .string(event.channel), "error": .string(error.description)])
                     }

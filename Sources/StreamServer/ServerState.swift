@@ -22,6 +22,7 @@ final class ServerState: Sendable {
     let isShuttingDown = Atomic<Bool>(false)
 
     let httpLimits: HTTPLimits
+    let dashboard = DashboardAssets.bundled()
 
     // Nanosecond forms of the limits, computed once.
     let handshakeTimeoutNS: UInt64

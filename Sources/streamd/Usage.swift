@@ -12,6 +12,7 @@ enum Usage {
       keys generate  create an ES256 key pair for signing tokens
       token issue    issue a token for a trading client
       policy check   validate policy files offline
+      subscribe      print a channel's messages as they come (reconnects, recovers with since)
       publish        publish a message (or a batch) over HTTPS
       audit verify   check the audit log's hash chain
       audit query    filter audit events by subject, event, outcome and time

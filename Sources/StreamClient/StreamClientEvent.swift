@@ -1,0 +1,102 @@
+import Foundation
+
+/// One message from the server, parsed once: the envelope fields, with the
+/// raw JSON text kept for callers that want to decode `data` their own way.
+public struct StreamMessage: Sendable, Equatable {
+    public let type: String
+    public let channel: String?
+    public let seq: UInt64?
+    public let timestamp: String?
+    /// The request `id` echoed by the server, as JSON text (`3`, `"abc"`).
+    public let id: String?
+    /// The whole message as received.
+    public let json: String
+
+    /// Parses a server text message; nil when it is not a JSON object with a string `type`.
+    public init?(json: String) {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
+              let type = object["type"] as? String else { return nil }
+        self.type = type
+        self.channel = object["channel"] as? String
+        self.seq = (object["seq"] as? NSNumber).map { $0.uint64Value }
+        self.timestamp = object["timestamp"] as? String
+        self.id = object["id"].flatMap(StreamMessage.jsonText)
+        self.json = json
+    }
+
+    /// The whole message as a dictionary.
+    public var object: [String: Any] {
+        ((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]) ?? [:]
+    }
+
+    /// The message's `data` object.
+    public var data: [String: Any] { object["data"] as? [String: Any] ?? [:] }
+
+    /// The `data` object as compact JSON text (keys sorted).
+    public var dataJSON: String {
+        guard let bytes = try? JSONSerialization.data(withJSONObject: data, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A stream message carries a channel and a sequence number; replies to
+    /// operations (`ack`, `subscribed`, `error`, ...) do not.
+    public var isStreamMessage: Bool { channel != nil && seq != nil }
+
+    static func jsonText(_ value: Any) -> String? {
+        if let string = value as? String {
+            return (try? JSONSerialization.data(withJSONObject: [string], options: [.withoutEscapingSlashes]))
+                .map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) }
+        }
+        if let number = value as? NSNumber { return number.stringValue }
+        return nil
+    }
+}
+
+/// The server's first message on a session.
+public struct StreamWelcome: Sendable, Equatable {
+    public let session: String
+    public let subject: String
+    public let expiresAt: String?
+    public let heartbeatSeconds: Double?
+    /// The patterns this token may subscribe to.
+    public let channels: [String]
+}
+
+/// The answer to the client's subscribe on a (re)connect.
+public struct SubscriptionResult: Sendable, Equatable {
+    public let granted: [String]
+    /// (channel, reason): `forbidden` or `invalid_channel`.
+    public let denied: [Denial]
+
+    public struct Denial: Sendable, Equatable {
+        public let channel: String
+        public let reason: String
+    }
+}
+
+/// The server could not replay what was missed on `channel` after `since`.
+public struct RecoveryFailure: Sendable, Equatable {
+    public let channel: String
+    public let since: UInt64
+    public let lastSeq: UInt64
+    public let reason: String
+}
+
+/// What a `StreamConnection` reports, in order.
+public enum StreamClientEvent: Sendable {
+    /// A session is open (welcome read); subscriptions follow.
+    case connected(StreamWelcome)
+    /// The server's answer to the (re)subscribe.
+    case subscribed(SubscriptionResult)
+    /// A stream message, each (channel, seq) at most once and in order.
+    case message(StreamMessage)
+    /// A reply to an operation sent with `send(json:)` (`ack`, `error`, `refreshed`, ...).
+    case reply(StreamMessage)
+    /// The gap after `since` cannot be filled; live messages continue.
+    case recoveryFailed(RecoveryFailure)
+    /// The connection ended; `willRetryIn` is the delay before the next
+    /// attempt, nil when the client stops.
+    case disconnected(reason: String, willRetryIn: Double?)
+    /// The client gave up (or was stopped); nothing follows.
+    case stopped(reason: String)
+}

@@ -1,0 +1,220 @@
+import Foundation
+import NetCore
+import WebSocket
+
+extension StreamConnection {
+    /// The I/O thread: sessions one after another, with backoff in between.
+    func run() {
+        let endpoint: StreamEndpoint
+        do {
+            endpoint = try StreamEndpoint(url: configuration.url)
+        } catch {
+            return finish(reason: "bad url: \(error)")
+        }
+        var backoff = Backoff(policy: configuration.backoff)
+        var tracker = SequenceTracker()
+        while true {
+            if isStopRequested { return finish(reason: "stopped by the application") }
+            let (end, stableSeconds) = runSession(endpoint, tracker: &tracker)
+            if isStopRequested { return finish(reason: "stopped by the application") }
+            backoff.connectionEnded(afterStableSeconds: stableSeconds)
+            switch end.decision {
+            case .stop(let reason):
+                emit(.disconnected(reason: reason, willRetryIn: nil))
+                return finish(reason: reason)
+            case .retry(let reason, let atLeast):
+                let delay = max(backoff.nextDelay(), atLeast ?? 0)
+                emit(.disconnected(reason: reason, willRetryIn: delay))
+                sleepUnlessStopped(seconds: delay)
+            }
+        }
+    }
+
+    private func sleepUnlessStopped(seconds: Double) {
+        let deadline = Self.now() + seconds
+        while !isStopRequested {
+            let left = deadline - Self.now()
+            if left <= 0 { return }
+            if Poller.wait(fd: -1, wakeFD: wakeFD, timeout: left) == .woken { drainWakeups() }
+        }
+    }
+
+    static func now() -> Double { Double(MonotonicClock.now()) / 1e9 }
+
+    /// One connection from TCP connect to its end; returns how it ended and
+    /// how long it was up after the welcome.
+    private func runSession(_ endpoint: StreamEndpoint, tracker: inout SequenceTracker) -> (SessionEnd, Double) {
+        let socket: ClientWebSocket
+        do {
+            socket = try ClientWebSocket(endpoint: endpoint, token: configuration.token, caPath: configuration.caPath,
+                                         timeout: configuration.connectTimeout, maxMessageBytes: configuration.maxMessageBytes,
+                                         registerFD: { setPendingFD($0) })
+        } catch let refusal as ClientWebSocket.Refusal {
+            setSocket(nil, connected: false)
+            return (.refused(status: refusal.status, error: refusal.error, message: refusal.message,
+                             retryAfter: refusal.retryAfter), 0)
+        } catch {
+            setSocket(nil, connected: false)
+            return (.failed("cannot connect to \(endpoint.authority): \(error)"), 0)
+        }
+        setSocket(socket, connected: false)
+        var session = SessionState(heartbeat: configuration.heartbeatInterval, connectDeadline: Self.now() + configuration.connectTimeout)
+        let end = pump(socket, &session, &tracker)
+        setSocket(nil, connected: false)
+        return (end, session.connectedAt.map { Self.now() - $0 } ?? 0)
+    }
+
+    struct SessionState {
+        let heartbeat: Double
+        let connectDeadline: Double
+        var connectedAt: Double?
+        var pingSentAt: Double?
+        var nextPingAt = 0.0
+        var pingCount = 0
+        var subscribeID: String?
+    }
+
+    /// Reads and reacts until the session ends.
+    private func pump(_ socket: ClientWebSocket, _ session: inout SessionState, _ tracker: inout SequenceTracker) -> SessionEnd {
+        var pending = socket.bufferedEvents()
+        while true {
+            for event in pending {
+                if let end = handle(event, socket, &session, &tracker) { return end }
+            }
+            pending = []
+            if isStopRequested {
+                socket.sendClose(code: .normal, reason: "client stopping")
+                awaitCloseReply(socket)
+                return .failed("stopped")
+            }
+            let now = Self.now()
+            let deadline: Double
+            if session.connectedAt == nil {
+                if now >= session.connectDeadline { return .failed("no welcome within \(configuration.connectTimeout) s") }
+                deadline = session.connectDeadline
+            } else {
+                if let sent = session.pingSentAt, now - sent >= session.heartbeat {
+                    return .failed("heartbeat: nothing received for \(session.heartbeat) s after a ping")
+                }
+                if now >= session.nextPingAt {
+                    session.pingCount += 1
+                    do {
+                        try socket.sendText(#"{"type":"ping","id":"hb-\#(session.pingCount)"}"#)
+                    } catch {
+                        return .failed("send failed: \(error)")
+                    }
+                    if session.pingSentAt == nil { session.pingSentAt = now }
+                    session.nextPingAt = now + session.heartbeat
+                }
+                deadline = min(session.nextPingAt, (session.pingSentAt ?? .infinity) + session.heartbeat)
+            }
+            switch Poller.wait(fd: socket.fd, wakeFD: wakeFD, timeout: deadline - now) {
+            case .timeout: continue
+            case .woken: drainWakeups()
+            case .readable:
+                do {
+                    let (events, open) = try socket.readEvents()
+                    session.pingSentAt = nil  // any bytes answer the heartbeat
+                    pending = events
+                    if !open && events.isEmpty { return .failed("the server ended TLS without a close frame") }
+                } catch {
+                    return .failed("connection lost: \(error)")
+                }
+            }
+        }
+    }
+
+    /// After our close, the server answers with its own and closes TCP; wait briefly for that.
+    private func awaitCloseReply(_ socket: ClientWebSocket) {
+        let deadline = Self.now() + 1
+        while Self.now() < deadline {
+            guard Poller.wait(fd: socket.fd, wakeFD: -1, timeout: deadline - Self.now()) == .readable,
+                  let (events, open) = try? socket.readEvents() else { return }
+            if !open || events.contains(where: { if case .close = $0 { return true } else { return false } }) { return }
+        }
+    }
+
+    /// Reacts to one WebSocket event; a non-nil result ends the session.
+    private func handle(_ event: WebSocketEvent, _ socket: ClientWebSocket, _ session: inout SessionState,
+                        _ tracker: inout SequenceTracker) -> SessionEnd? {
+        switch event {
+        case .text(let bytes):
+            guard let message = StreamMessage(json: String(decoding: bytes, as: UTF8.self)) else { return nil }
+            return handle(message, socket, &session, &tracker)
+        case .ping(let payload):
+            try? socket.send(.pong, payload)
+            return nil
+        case .pong, .binary:
+            return nil
+        case .close(let code, let reason):
+            // Echo the code (an empty close gets an empty one), then let TCP go.
+            socket.sendClose(code: code, reason: "")
+            return .closed(code: code?.rawValue, reason: reason)
+        case .failure(let code, let reason):
+            socket.sendClose(code: code, reason: reason)
+            return .failed("protocol error from the server (\(code.rawValue) \(reason))")
+        }
+    }
+
+    private func handle(_ message: StreamMessage, _ socket: ClientWebSocket, _ session: inout SessionState,
+                        _ tracker: inout SequenceTracker) -> SessionEnd? {
+        if session.connectedAt == nil {
+            guard message.type == "welcome" else { return .failed("expected welcome, got \(message.type)") }
+            let data = message.data
+            let welcome = StreamWelcome(session: data["session"] as? String ?? "", subject: data["subject"] as? String ?? "",
+                                        expiresAt: data["expires_at"] as? String,
+                                        heartbeatSeconds: (data["heartbeat_s"] as? NSNumber)?.doubleValue,
+                                        channels: data["channels"] as? [String] ?? [])
+            let now = Self.now()
+            session.connectedAt = now
+            session.nextPingAt = now + session.heartbeat
+            setSocket(socket, connected: true, welcome: welcome)
+            emit(.connected(welcome))
+            return subscribe(socket, &session, &tracker)
+        }
+        switch message.type {
+        case "pong" where message.id?.hasPrefix(#""hb-"#) == true:
+            return nil
+        case "subscribed" where message.id != nil && message.id == session.subscribeID:
+            let data = message.data
+            let denied = (data["denied"] as? [[String: Any]] ?? []).map {
+                SubscriptionResult.Denial(channel: $0["channel"] as? String ?? "", reason: $0["reason"] as? String ?? "")
+            }
+            emit(.subscribed(SubscriptionResult(granted: data["channels"] as? [String] ?? [], denied: denied)))
+        case "recovery_failed":
+            let data = message.data
+            let failure = RecoveryFailure(channel: data["channel"] as? String ?? "",
+                                          since: (data["since"] as? NSNumber)?.uint64Value ?? 0,
+                                          lastSeq: (data["last_seq"] as? NSNumber)?.uint64Value ?? 0,
+                                          reason: data["reason"] as? String ?? "")
+            tracker.recoveryFailed(channel: failure.channel, lastSeq: failure.lastSeq)
+            emit(.recoveryFailed(failure))
+        default:
+            if let channel = message.channel, let seq = message.seq {
+                if tracker.accept(channel: channel, seq: seq) { emit(.message(message)) }
+            } else {
+                emit(.reply(message))
+            }
+        }
+        return nil
+    }
+
+    /// Subscribes to the configured channels, asking for what was missed.
+    private func subscribe(_ socket: ClientWebSocket, _ session: inout SessionState, _ tracker: inout SequenceTracker) -> SessionEnd? {
+        let channels = configuration.channels
+        guard !channels.isEmpty else { return nil }
+        let since = tracker.since(for: channels)
+        tracker.connectionStarted(since: since)
+        let id = "sub-\(makeRequestID())"
+        session.subscribeID = "\"\(id)\""
+        var request: [String: Any] = ["type": "subscribe", "id": id, "channels": channels]
+        if !since.isEmpty { request["since"] = since.mapValues { NSNumber(value: $0) } }
+        do {
+            let bytes = try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys, .withoutEscapingSlashes])
+            try socket.sendText(String(decoding: bytes, as: UTF8.self))
+            return nil
+        } catch {
+            return .failed("subscribe failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import StreamClient
+
+/// `streamd subscribe`: a reconnecting client that prints messages as they come.
+enum SubscribeCommand {
+    static let help = """
+    USAGE: streamd subscribe [--url wss://127.0.0.1:8443/ws] (--token T | --token-file F) [--ca FILE] [--json] CHANNEL...
+
+    Subscribes to the channels and prints each message on one line; reconnects
+    with backoff and recovers what it missed (since), so no message is shown
+    twice or skipped. Connection notices go to stderr. Exit 0 on SIGINT or
+    SIGTERM, 1 when the server refuses the token or the permission (401, 403,
+    close 4001 or 4003).
+
+    OPTIONS:
+      --url URL            server WebSocket URL (default wss://127.0.0.1:8443/ws)
+      --token T            bearer token (prefer --token-file: arguments show up in ps)
+      --token-file F       file holding the token
+      --ca FILE            CA to verify the server with (default certs/ca.pem if present, else the system store)
+      --json               print each message's JSON as received
+      --heartbeat SECONDS  application ping interval, and the silence that counts as a dead link (default 15)
+      -h, --help           show this help
+    """
+
+    static func run(_ arguments: [String]) -> Int32 {
+        var reader = ArgumentReader(arguments)
+        var url = "wss://127.0.0.1:8443/ws"
+        var token: String?, tokenFile: String?, ca: String?
+        var json = false
+        var heartbeat = 15.0
+        let configuration: StreamClientConfiguration
+        do {
+            while let flag = reader.nextFlag() {
+                switch flag {
+                case "-h", "--help": print(help); return 0
+                case "--url": url = try reader.value(for: flag)
+                case "--token": token = try reader.value(for: flag)
+                case "--token-file": tokenFile = try reader.value(for: flag)
+                case "--ca": ca = try reader.value(for: flag)
+                case "--json": json = true
+                case "--heartbeat": heartbeat = try reader.number(for: flag)
+                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                }
+            }
+            guard !reader.positionals.isEmpty else { throw ArgumentReader.Problem("give at least one CHANNEL, e.g. tick:EURUSD") }
+            guard heartbeat > 0 else { throw ArgumentReader.Problem("--heartbeat must be positive") }
+            let bearer = try TokenSource.read(token: token, file: tokenFile)
+            do {
+                _ = try StreamEndpoint(url: url)
+            } catch {
+                throw ArgumentReader.Problem(error.description)
+            }
+            let caPath = ca ?? (FileManager.default.fileExists(atPath: "certs/ca.pem") ? "certs/ca.pem" : nil)
+            configuration = StreamClientConfiguration(url: url, token: bearer, caPath: caPath, channels: reader.positionals,
+                                                      heartbeatInterval: heartbeat)
+        } catch let problem as ArgumentReader.Problem {
+            return CommandOutput.usageError("streamd subscribe: \(problem)", help: help)
+        } catch {
+            return CommandOutput.failure("streamd subscribe: \(error)")
+        }
+
+        let printJSON = json
+        let done = DispatchSemaphore(value: 0)
+        let outcome = ExitStatus()
+        let client = StreamConnection(configuration: configuration) { event in
+            switch event {
+            case .connected(let welcome):
+                note("connected: session \(welcome.session) as \(welcome.subject)")
+            case .subscribed(let result):
+                for denial in result.denied { note("denied \(denial.channel): \(denial.reason)") }
+            case .message(let message):
+                let line = printJSON ? message.json : MessageLine.render(message)
+                // A closed pipe (`| head`) ends the command quietly.
+                if !writeOut(line + "\n") { exit(0) }
+            case .reply(let message):
+                if message.type == "error" { note("error: \(message.dataJSON)") }
+            case .recoveryFailed(let failure):
+                note("recovery failed on \(failure.channel) after #\(failure.since) (server at #\(failure.lastSeq)): \(failure.reason)")
+            case .disconnected(let reason, let delay):
+                if let delay { note("disconnected: \(reason); reconnecting in \(String(format: "%.1f", delay)) s") }
+            case .stopped(let reason):
+                if !outcome.interrupted {
+                    note("stopped: \(reason)")
+                    outcome.status = 1
+                }
+                done.signal()
+            }
+        }
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                outcome.interrupted = true
+                client.stop()
+            }
+            source.resume()
+            outcome.sources.append(source)
+        }
+        signal(SIGPIPE, SIG_IGN)
+        client.start()
+        done.wait()
+        return outcome.status
+    }
+
+    /// Writes all of `text` to stdout unbuffered; false when stdout is gone.
+    private static func writeOut(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            bytes = bytes.dropFirst(n)
+        }
+        return true
+    }
+
+    private static func note(_ text: String) {
+        FileHandle.standardError.write(Data("streamd subscribe: \(text)\n".utf8))
+    }
+
+    /// Shared between the signal handlers and the client's thread.
+    private final class ExitStatus: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _status: Int32 = 0
+        private var _interrupted = false
+        var sources: [DispatchSourceSignal] = []
+        var status: Int32 {
+            get { lock.withLock { _status } }
+            set { lock.withLock { _status = newValue } }
+        }
+        var interrupted: Bool {
+            get { lock.withLock { _interrupted } }
+            set { lock.withLock { _interrupted = newValue } }
+        }
+    }
+}
+
+/// `08:00:01.123 tick:EURUSD #42 bid=1.085 ask=1.08503`: the time of day of
+/// the message's timestamp, its channel and seq, then `data` as key=value.
+enum MessageLine {
+    static func render(_ message: StreamMessage) -> String {
+        var parts: [String] = []
+        if let timestamp = message.timestamp, let t = timestamp.firstIndex(of: "T") {
+            parts.append(String(timestamp[timestamp.index(after: t)...].prefix { $0 != "Z" && $0 != "+" }))
+        }
+        parts.append(message.channel ?? message.type)
+        if let seq = message.seq { parts.append("#\(seq)") }
+        let data = message.data
+        for key in data.keys.sorted() { parts.append("\(key)=\(value(data[key]!))") }
+        return parts.joined(separator: " ")
+    }
+
+    private static func value(_ value: Any) -> String {
+        if let string = value as? String { return string.contains(" ") ? "\"\(string)\"" : string }
+        if let number = value as? NSNumber {
+            // JSON booleans arrive as NSNumber(value: Bool), whose type code is "c".
+            if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
+            let double = number.doubleValue
+            // Prices read as decimals (0.00009, not 9e-05); integers without a point.
+            if double.rounded() == double && abs(double) < 1e15 { return String(Int64(double)) }
+            if abs(double) >= 1e-6 && abs(double) < 1e15 {
+                var text = String(format: "%.8f", double)
+                while text.hasSuffix("0") { text.removeLast() }
+                if text.hasSuffix(".") { text.removeLast() }
+                return text
+            }
+            return number.stringValue
+        }
+        if value is NSNull { return "null" }
+        guard let bytes = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else { return "?" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
