@@ -52,7 +52,7 @@ enum PublishCommand {
                 if let validUntil { item["valid_until"] = validUntil }
                 body = try JSONSerialization.data(withJSONObject: item)
             }
-            let target = try ServerURL(url, defaultScheme: "https")
+            let target = try StreamEndpoint(url: url)
             let caPath = ca ?? (FileManager.default.fileExists(atPath: "certs/ca.pem") ? "certs/ca.pem" : nil)
             let connection = try BlockingTLSConnection(host: target.host, port: target.port, caPath: caPath)
             let answer = try connection.exchange(method: "POST", path: "/api/v1/publish", host: target.authority,
@@ -85,43 +85,6 @@ enum TokenSource {
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         case (nil, nil): throw ArgumentReader.Problem("give --token or --token-file")
         default: throw ArgumentReader.Problem("give --token or --token-file, not both")
-        }
-    }
-}
-
-/// `scheme://host:port` as the commands accept it.
-struct ServerURL {
-    let scheme: String
-    let host: String
-    let port: UInt16
-    var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
-    init(_ text: String, defaultScheme: String) throws {
-        var rest = Substring(text)
-        if let range = rest.range(of: "://") {
-            scheme = String(rest[..<range.lowerBound])
-            rest = rest[range.upperBound...]
-        } else {
-            scheme = defaultScheme
-        }
-        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
-        var hostPart = rest
-        var portText: Substring?
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            hostPart = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() }
-        } else if let colon = rest.lastIndex(of: ":") {
-            hostPart = rest[..<colon]
-            portText = rest[rest.index(after: colon)...]
-        }
-        guard !hostPart.isEmpty else { throw ArgumentReader.Problem("no host in '\(text)'") }
-        host = hostPart == "localhost" ? "127.0.0.1" : String(hostPart)
-        if let portText {
-            guard let port = UInt16(portText) else { throw ArgumentReader.Problem("bad port in '\(text)'") }
-            self.port = port
-        } else {
-            port = 8443
         }
     }
 }
