@@ -2,6 +2,8 @@
 /// loop and every recipient (they hold a reference, never a copy).
 public final class StreamMessage: Sendable {
     public let channel: String
+    /// The channel's kind, parsed once here rather than once per recipient.
+    public let kind: ChannelKind?
     public let type: String
     public let seq: UInt64
     /// The complete WebSocket text frame (header + JSON), ready for TLS.
@@ -16,6 +18,7 @@ public final class StreamMessage: Sendable {
     public init(channel: String, type: String, seq: UInt64, frame: [UInt8],
                 expiresAtMilliseconds: Int64? = nil, publishedAtNanoseconds: UInt64 = 0) {
         self.channel = channel
+        self.kind = ChannelKind(channel: channel)
         self.type = type
         self.seq = seq
         self.frame = frame

@@ -16,6 +16,8 @@ public struct PublishError: Error, CustomStringConvertible, Sendable {
 public final class Broadcaster: @unchecked Sendable {
     private let contexts: [LoopContext]
     private let settings: StreamSettings
+    /// Per kind, resolved once: looked up for every recipient of every message.
+    private let policies: [ChannelKind: DeliveryPolicy]
     private let maxChannelNameBytes: Int
     /// All channel state behind one lock. Held while handing a message to
     /// the loops, so every loop sees a channel's messages in seq order, and
@@ -36,6 +38,7 @@ public final class Broadcaster: @unchecked Sendable {
     init(contexts: [LoopContext], settings: StreamSettings, maxChannelNameBytes: Int, logger: Logger) throws {
         self.contexts = contexts
         self.settings = settings
+        policies = Dictionary(uniqueKeysWithValues: ChannelKind.allCases.map { ($0, settings.policy(for: $0)) })
         self.maxChannelNameBytes = maxChannelNameBytes
         var table = ChannelTable()
         do {
@@ -134,7 +137,7 @@ public final class Broadcaster: @unchecked Sendable {
         channels.withLock { $0.states[channel]?.history.lastSeq ?? 0 }
     }
 
-    func deliveryPolicy(for kind: ChannelKind) -> DeliveryPolicy { settings.policy(for: kind) }
+    func deliveryPolicy(for kind: ChannelKind) -> DeliveryPolicy { policies[kind] ?? .reliable }
 
     /// fsync the durable log (clean shutdown, or the `interval` policy's timer).
     func sync() {

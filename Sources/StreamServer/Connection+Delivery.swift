@@ -28,18 +28,19 @@ extension Connection {
         guard phase == .webSocket, let session else { return }
         // Defence in depth: a private channel reaches only a session its
         // entitlements allow, whatever the index holds.
-        if message.channel.hasPrefix("order:") || message.channel.hasPrefix("payload:") {
+        let kind = message.kind ?? .order
+        if kind.isPrivate {
             guard session.entitlements.maySubscribe(message.channel) else { return }
         }
-        if let expiry = message.expiresAtMilliseconds, expiry <= WallClock.nowMilliseconds() { return }
+        if message.expiresAtMilliseconds != nil, message.isExpired(atMilliseconds: WallClock.nowMilliseconds()) { return }
         if !session.watermarks.isEmpty, let seen = session.watermarks[message.channel], message.seq <= seen { return }
-        let policy = context.broadcaster.deliveryPolicy(for: ChannelKind(channel: message.channel) ?? .order)
+        let policy = context.broadcaster.deliveryPolicy(for: kind)
         let metrics = context.metrics!
         switch enqueue(message, policy: policy) {
         case .queued:
             session.messagesOut += 1
             session.bytesOut += message.frame.count
-            metrics.messagesOutByKind[ChannelKind(channel: message.channel) ?? .order]?.increment(shard: context.shard)
+            metrics.messagesOutByKind[kind]?.increment(shard: context.shard)
             metrics.bytesOut.increment(shard: context.shard, by: message.frame.count)
         case .conflated:
             metrics.conflated.increment(shard: context.shard)

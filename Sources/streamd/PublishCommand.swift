@@ -23,22 +23,19 @@ enum PublishCommand {
 
     static func run(_ arguments: [String]) -> Int32 {
         var reader = ArgumentReader(arguments)
-        var url = "https://127.0.0.1:8443"
-        var token: String?, tokenFile: String?, ca: String?, file: String?, validUntil: String?
+        var options = ClientOptions(defaultURL: "https://127.0.0.1:8443")
+        var file: String?, validUntil: String?
         do {
             while let flag = reader.nextFlag() {
+                if try options.take(flag, from: &reader) { continue }
                 switch flag {
                 case "-h", "--help": print(help); return 0
-                case "--url": url = try reader.value(for: flag)
-                case "--token": token = try reader.value(for: flag)
-                case "--token-file": tokenFile = try reader.value(for: flag)
-                case "--ca": ca = try reader.value(for: flag)
                 case "--file": file = try reader.value(for: flag)
                 case "--valid-until": validUntil = try reader.value(for: flag)
                 default: throw ArgumentReader.Problem("unknown option \(flag)")
                 }
             }
-            let bearer = try TokenSource.read(token: token, file: tokenFile)
+            let bearer = try options.bearer()
             let body: Data
             if let file {
                 body = file == "-" ? FileHandle.standardInput.readDataToEndOfFile()
@@ -52,9 +49,8 @@ enum PublishCommand {
                 if let validUntil { item["valid_until"] = validUntil }
                 body = try JSONSerialization.data(withJSONObject: item)
             }
-            let target = try StreamEndpoint(url: url)
-            let caPath = ca ?? (FileManager.default.fileExists(atPath: "certs/ca.pem") ? "certs/ca.pem" : nil)
-            let connection = try BlockingTLSConnection(host: target.host, port: target.port, caPath: caPath)
+            let target = try StreamEndpoint(url: options.url)
+            let connection = try BlockingTLSConnection(host: target.host, port: target.port, caPath: options.caPath)
             let answer = try connection.exchange(method: "POST", path: "/api/v1/publish", host: target.authority,
                                                  headers: [("Authorization", "Bearer \(bearer)"), ("Content-Type", "application/json"),
                                                            ("Connection", "close")],
@@ -69,22 +65,6 @@ enum PublishCommand {
             return CommandOutput.usageError("streamd publish: \(problem)", help: help)
         } catch {
             return CommandOutput.failure("streamd publish: \(error)")
-        }
-    }
-}
-
-/// A token from `--token` or `--token-file` (trimmed), never both.
-enum TokenSource {
-    static func read(token: String?, file: String?) throws -> String {
-        switch (token, file) {
-        case (let token?, nil): return token
-        case (nil, let file?):
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ArgumentReader.Problem("cannot read the token file \(file)")
-            }
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
-        case (nil, nil): throw ArgumentReader.Problem("give --token or --token-file")
-        default: throw ArgumentReader.Problem("give --token or --token-file, not both")
         }
     }
 }

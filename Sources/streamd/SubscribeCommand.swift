@@ -24,19 +24,15 @@ enum SubscribeCommand {
 
     static func run(_ arguments: [String]) -> Int32 {
         var reader = ArgumentReader(arguments)
-        var url = "wss://127.0.0.1:8443/ws"
-        var token: String?, tokenFile: String?, ca: String?
+        var options = ClientOptions(defaultURL: "wss://127.0.0.1:8443/ws")
         var json = false
         var heartbeat = 15.0
         let configuration: StreamClientConfiguration
         do {
             while let flag = reader.nextFlag() {
+                if try options.take(flag, from: &reader) { continue }
                 switch flag {
                 case "-h", "--help": print(help); return 0
-                case "--url": url = try reader.value(for: flag)
-                case "--token": token = try reader.value(for: flag)
-                case "--token-file": tokenFile = try reader.value(for: flag)
-                case "--ca": ca = try reader.value(for: flag)
                 case "--json": json = true
                 case "--heartbeat": heartbeat = try reader.number(for: flag)
                 default: throw ArgumentReader.Problem("unknown option \(flag)")
@@ -44,14 +40,13 @@ enum SubscribeCommand {
             }
             guard !reader.positionals.isEmpty else { throw ArgumentReader.Problem("give at least one CHANNEL, e.g. tick:EURUSD") }
             guard heartbeat > 0 else { throw ArgumentReader.Problem("--heartbeat must be positive") }
-            let bearer = try TokenSource.read(token: token, file: tokenFile)
+            let bearer = try options.bearer()
             do {
-                _ = try StreamEndpoint(url: url)
+                _ = try StreamEndpoint(url: options.url)
             } catch {
                 throw ArgumentReader.Problem(error.description)
             }
-            let caPath = ca ?? (FileManager.default.fileExists(atPath: "certs/ca.pem") ? "certs/ca.pem" : nil)
-            configuration = StreamClientConfiguration(url: url, token: bearer, caPath: caPath, channels: reader.positionals,
+            configuration = StreamClientConfiguration(url: options.url, token: bearer, caPath: options.caPath, channels: reader.positionals,
                                                       heartbeatInterval: heartbeat)
         } catch let problem as ArgumentReader.Problem {
             return CommandOutput.usageError("streamd subscribe: \(problem)", help: help)
