@@ -1,4 +1,5 @@
 import Broadcast
+import Dispatch
 import NetCore
 import Synchronization
 import WebSocket
@@ -24,6 +25,10 @@ public final class Broadcaster: @unchecked Sendable {
     /// while a subscriber reads history, so replay and live never overlap.
     private let channels: Mutex<ChannelTable>
     private let durable: DurableLog?
+    private let logger: Logger
+    /// Set before the loops start when the server runs with `--redis`: the
+    /// bus numbers messages and carries them to every instance.
+    var cluster: ClusterBus?
 
     struct ChannelTable {
         var states: [String: ChannelState] = [:]
@@ -40,6 +45,7 @@ public final class Broadcaster: @unchecked Sendable {
         self.settings = settings
         policies = Dictionary(uniqueKeysWithValues: ChannelKind.allCases.map { ($0, settings.policy(for: $0)) })
         self.maxChannelNameBytes = maxChannelNameBytes
+        self.logger = logger
         var table = ChannelTable()
         do {
             let log = try DurableLog(directory: settings.dataDirectory, maxBytes: settings.durableMaxBytes, fsync: settings.durableFsync)
@@ -66,10 +72,51 @@ public final class Broadcaster: @unchecked Sendable {
         channels = Mutex(table)
     }
 
-    /// Publishes `dataJSON` (a JSON object's text) on `channel`; returns its seq.
+    /// Publishes `dataJSON` (a JSON object's text) on `channel` and calls
+    /// `completion` with its seq. Single node: at once, on the caller's
+    /// thread. With a cluster bus: once the bus has numbered and stored it,
+    /// on the bus's loop (callers on a loop hop back themselves).
     /// `expiresAtMilliseconds`: after it the message is neither delivered nor replayed.
+    public func publish(channel: String, dataJSON: String, expiresAtMilliseconds: Int64? = nil,
+                        completion: @escaping @Sendable (Result<UInt64, PublishError>) -> Void) {
+        let prepared: PreparedPublish
+        do {
+            prepared = try prepare(channel: channel, dataJSON: dataJSON, expiresAtMilliseconds: expiresAtMilliseconds)
+        } catch {
+            return completion(.failure(error))
+        }
+        if let cluster {
+            return cluster.publish(prepared, floor: lastSequence(of: channel), completion: completion)
+        }
+        completion(Result { () throws(PublishError) -> UInt64 in
+            try channels.withLock { table throws(PublishError) -> UInt64 in
+                let seq = (table.states[channel]?.history.lastSeq ?? 0) + 1
+                try accept(prepared.assigned(seq: seq), publishedAt: prepared.publishedAtNanoseconds, into: &table)
+                return seq
+            }
+        })
+    }
+
+    /// The same, waiting for the seq: for in-process producers on their own
+    /// threads. Never call it on an event loop with a cluster bus: the bus
+    /// answers on a loop, so it refuses rather than deadlock.
     @discardableResult
     public func publish(channel: String, dataJSON: String, expiresAtMilliseconds: Int64? = nil) throws(PublishError) -> UInt64 {
+        if cluster != nil, contexts.contains(where: { $0.loop.isInLoop }) {
+            throw PublishError(code: "unavailable", description: "in cluster mode, publish from an event loop with the completion form")
+        }
+        let answer = Mutex<Result<UInt64, PublishError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        publish(channel: channel, dataJSON: dataJSON, expiresAtMilliseconds: expiresAtMilliseconds) { result in
+            answer.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return try answer.withLock { $0! }.get()
+    }
+
+    /// Checks a message and builds its envelope around the seq still to come.
+    private func prepare(channel: String, dataJSON: String, expiresAtMilliseconds: Int64?) throws(PublishError) -> PreparedPublish {
         guard let kind = ChannelKind(channel: channel) else {
             throw PublishError(code: "bad_request", description: "channel \(channel.debugDescription) must start with tick:, signal:, order:, idea: or payload:")
         }
@@ -80,38 +127,85 @@ public final class Broadcaster: @unchecked Sendable {
         if let expiresAtMilliseconds, expiresAtMilliseconds <= now {
             throw PublishError(code: "bad_request", description: "valid_until is already in the past")
         }
-        let publishedAt = MonotonicClock.now()
-        return try channels.withLock { table throws(PublishError) -> UInt64 in
-            var state = table.states[channel] ?? ChannelState(history: ChannelHistory(
-                depth: settings.historyDepth, maxAgeMilliseconds: Int64(settings.historyMaxAgeSeconds * 1000)))
-            let seq = state.history.lastSeq + 1
-            let json = #"{"type":"\#(kind.messageType)","channel":\#(JSONStringEscaper.quoted(channel)),"seq":\#(seq),"timestamp":"\#(Timestamp.rfc3339(milliseconds: now))","data":\#(dataJSON)}"#
-            let payload = Array(json.utf8)
-            if kind.isPrivate, let durable {
-                do {
-                    try durable.append(DurableRecord(channel: channel, seq: seq, timeMilliseconds: now,
-                                                     expiresAtMilliseconds: expiresAtMilliseconds, type: kind.messageType, payload: payload))
-                } catch {
-                    throw PublishError(code: "storage_error", description: "the message could not be stored: \(error)")
-                }
+        return PreparedPublish(channel: channel, kind: kind, timeMilliseconds: now, expiresAtMilliseconds: expiresAtMilliseconds,
+                               envelopeHead: #"{"type":"\#(kind.messageType)","channel":\#(JSONStringEscaper.quoted(channel)),"seq":"#,
+                               envelopeTail: #","timestamp":"\#(Timestamp.rfc3339(milliseconds: now))","data":\#(dataJSON)}"#,
+                               publishedAtNanoseconds: MonotonicClock.now())
+    }
+
+    /// Takes a numbered message into its channel: durable log (private
+    /// kinds), history, latest tick, then every loop. Called with the lock
+    /// held, so loops see each channel's messages in seq order.
+    private func accept(_ message: NumberedMessage, publishedAt: UInt64, into table: inout ChannelTable) throws(PublishError) {
+        var state = table.states[message.channel] ?? ChannelState(history: ChannelHistory(
+            depth: settings.historyDepth, maxAgeMilliseconds: Int64(settings.historyMaxAgeSeconds * 1000)))
+        if message.kind.isPrivate, let durable {
+            do {
+                try durable.append(DurableRecord(channel: message.channel, seq: message.seq, timeMilliseconds: message.timeMilliseconds,
+                                                 expiresAtMilliseconds: message.expiresAtMilliseconds, type: message.kind.messageType,
+                                                 payload: message.payload))
+            } catch {
+                throw PublishError(code: "storage_error", description: "the message could not be stored: \(error)")
             }
-            let message = StreamMessage(channel: channel, type: kind.messageType, seq: seq,
-                                        frame: FrameEncoder.frame(opcode: .text, payload: payload),
-                                        expiresAtMilliseconds: expiresAtMilliseconds, publishedAtNanoseconds: publishedAt)
-            state.history.append(message, timeMilliseconds: now)
-            table.states[channel] = state
-            if kind == .tick { table.latestTicks[channel] = message }
-            for context in contexts {
-                let box = UncheckedBox(context)
-                context.loop.execute { box.value.deliver(message) }
-            }
-            return seq
         }
+        let streamMessage = StreamMessage(channel: message.channel, type: message.kind.messageType, seq: message.seq,
+                                          frame: FrameEncoder.frame(opcode: .text, payload: message.payload),
+                                          expiresAtMilliseconds: message.expiresAtMilliseconds, publishedAtNanoseconds: publishedAt)
+        state.history.append(streamMessage, timeMilliseconds: message.timeMilliseconds)
+        table.states[message.channel] = state
+        if message.kind == .tick { table.latestTicks[message.channel] = streamMessage }
+        for context in contexts {
+            let box = UncheckedBox(context)
+            context.loop.execute { box.value.deliver(streamMessage) }
+        }
+    }
+
+    /// A message numbered by the cluster bus (any instance's publish), in the
+    /// order the bus saw it. Older or repeated seqs are dropped; a seq past
+    /// the next one is refused unless `acceptingGap`, so the bus can first
+    /// fetch what lies between.
+    func receiveFromCluster(_ message: NumberedMessage, acceptingGap: Bool = false) -> ClusterReceipt {
+        channels.withLock { table in
+            let last = table.states[message.channel]?.history.lastSeq ?? 0
+            if message.seq <= last { return .duplicate }
+            if message.seq != last + 1 && !acceptingGap { return .gap(after: last) }
+            do {
+                // Received messages are timed from their arrival here: monotonic clocks of two hosts do not compare.
+                try accept(message, publishedAt: MonotonicClock.now(), into: &table)
+            } catch {
+                // The bus holds the message; this instance's own disk failed. Delivery goes on.
+                logger.warning("durable log write failed", ["channel": .string(message.channel), "error": .string("\(error)")])
+                return .accepted
+            }
+            return .accepted
+        }
+    }
+
+    /// Messages between `after` and the next one the bus could give are gone
+    /// for good (trimmed from the bus, or lost with it): live subscribers of
+    /// the channel are told, as a `recovery_failed` notice, never a silent gap.
+    func announceGap(channel: String, after seq: UInt64, resumingAt next: UInt64) {
+        let data = #"{"channel":\#(JSONStringEscaper.quoted(channel)),"since":\#(seq),"last_seq":\#(next &- 1),"reason":"gap"}"#
+        let frame = FrameEncoder.frame(opcode: .text, payload: Array(ServerMessage.envelope(type: "recovery_failed", id: nil, data: data).utf8))
+        for context in contexts {
+            let box = UncheckedBox(context)
+            context.loop.execute { box.value.announce(frame, to: channel) }
+        }
+    }
+
+    /// Every channel this instance holds and its last seq (what the bus resyncs).
+    func channelPositions() -> [(channel: String, lastSeq: UInt64)] {
+        channels.withLock { table in table.states.map { ($0.key, $0.value.history.lastSeq) } }
     }
 
     /// For `since` recovery: what a client that saw `seq` on `channel` missed.
     public func messages(on channel: String, after seq: UInt64) -> HistoryLookup {
         channels.withLock { table in
+            let last = table.states[channel]?.history.lastSeq ?? 0
+            // In a cluster, seq is one sequence for every instance: a client
+            // ahead of this one saw messages on their way here, which its
+            // watermark will skip. Alone, ahead means another server epoch.
+            if cluster != nil, seq >= last { return .upToDate }
             guard let state = table.states[channel] else {
                 return seq == 0 ? .upToDate : .unavailable(oldestAvailable: nil)
             }
@@ -147,6 +241,51 @@ public final class Broadcaster: @unchecked Sendable {
     func close() {
         channels.withLock { _ in durable?.close() }
     }
+}
+
+/// A checked message waiting for its seq: its envelope is written around
+/// the number, so whoever assigns the seq (this process or the cluster bus)
+/// only joins three pieces.
+struct PreparedPublish: Sendable {
+    let channel: String
+    let kind: ChannelKind
+    let timeMilliseconds: Int64
+    let expiresAtMilliseconds: Int64?
+    let envelopeHead: String
+    let envelopeTail: String
+    let publishedAtNanoseconds: UInt64
+
+    func assigned(seq: UInt64) -> NumberedMessage {
+        NumberedMessage(channel: channel, kind: kind, seq: seq, timeMilliseconds: timeMilliseconds,
+                        expiresAtMilliseconds: expiresAtMilliseconds, payload: Array((envelopeHead + String(seq) + envelopeTail).utf8))
+    }
+}
+
+/// A message with its seq and complete JSON envelope.
+struct NumberedMessage: Sendable {
+    let channel: String
+    let kind: ChannelKind
+    let seq: UInt64
+    let timeMilliseconds: Int64
+    let expiresAtMilliseconds: Int64?
+    let payload: [UInt8]
+}
+
+enum ClusterReceipt: Equatable {
+    case accepted
+    case duplicate
+    /// The channel's last seq here is `after`; what lies between must be fetched first.
+    case gap(after: UInt64)
+}
+
+/// What the broadcaster needs from a scale-out engine: one seq per channel
+/// across instances, and every publish carried to every instance (which then
+/// calls `receiveFromCluster`). Implemented over Redis by `RedisCluster`.
+protocol ClusterBus: AnyObject, Sendable {
+    /// Numbers and stores `message`, then carries it to every instance.
+    /// `floor`: this instance's last seq on the channel, so a bus that lost
+    /// its data never numbers below what clients have already seen.
+    func publish(_ message: PreparedPublish, floor: UInt64, completion: @escaping @Sendable (Result<UInt64, PublishError>) -> Void)
 }
 
 /// Channel-name rules of the contract (section 3): printable ASCII, bounded

@@ -49,7 +49,12 @@ extension Connection {
                                  body: Array(context.metrics.registry.render().utf8)), to: request, leftover: leftover)
         case "/api/v1/publish":
             guard request.method == "POST" else { return refuseMethod("POST") }
-            respond(publishOverHTTP(request), to: request, leftover: leftover)
+            // The answer may wait on the cluster bus; what arrives meanwhile waits too.
+            park(leftover: leftover)
+            publishOverHTTP(request) { [self] response in
+                guard phase == .httpRequest else { return }
+                unpark { respond(response, to: request, leftover: $0) }
+            }
         default:
             if let asset = state.dashboard.response(for: request.path) {
                 guard request.method == "GET" || request.method == "HEAD" else { return refuseMethod("GET") }

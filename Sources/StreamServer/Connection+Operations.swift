@@ -211,16 +211,26 @@ extension Connection {
             auditPublish(item.channel, outcome: "denied", reason: "forbidden", session)
             return sendError(id: request.id, code: "forbidden", "you may not publish on \(item.channel)")
         }
-        do {
-            let seq = try context.broadcaster.publish(channel: item.channel, dataJSON: item.dataJSON,
-                                                      expiresAtMilliseconds: item.expiresAtMilliseconds)
+        let id = request.id
+        let channel = item.channel
+        let connection = UncheckedBox(self)
+        context.broadcaster.publish(channel: channel, dataJSON: item.dataJSON,
+                                    expiresAtMilliseconds: item.expiresAtMilliseconds) { result in
+            connection.value.onOwnLoop { $0.answerPublish(result, id: id, channel: channel) }
+        }
+    }
+
+    private func answerPublish(_ result: Result<UInt64, PublishError>, id: String?, channel: String) {
+        guard phase == .webSocket, let session else { return }
+        switch result {
+        case .success(let seq):
             // One audit line per (session, channel) on first use; counts are in the disconnect line.
-            if session.publishedChannels.insert(item.channel).inserted {
-                auditPublish(item.channel, outcome: "allowed", reason: nil, session)
+            if session.publishedChannels.insert(channel).inserted {
+                auditPublish(channel, outcome: "allowed", reason: nil, session)
             }
-            sendText(ServerMessage.envelope(type: "ack", id: request.id, data: #"{"seq":\#(seq)}"#))
-        } catch {
-            sendError(id: request.id, code: error.code == "storage_error" ? "unavailable" : error.code, error.description)
+            sendText(ServerMessage.envelope(type: "ack", id: id, data: #"{"seq":\#(seq)}"#))
+        case .failure(let error):
+            sendError(id: id, code: error.code == "storage_error" ? "unavailable" : error.code, error.description)
         }
     }
 

@@ -18,52 +18,82 @@ extension Connection {
         let expiresAtMilliseconds: Int64?
     }
 
-    func publishOverHTTP(_ request: HTTPRequest) -> HTTPResponse {
+    /// Answers on this connection's loop through `answer`: at once for a
+    /// refusal or a single node, after the bus's answers in a cluster.
+    func publishOverHTTP(_ request: HTTPRequest, answer: @escaping (HTTPResponse) -> Void) {
+        switch checkPublishRequest(request) {
+        case .failure(let refusal): answer(refusal.response)
+        case .success(let (claims, items)):
+            publishBatch(items[...], claims: claims, channels: items.map(\.channel), results: [], answer: answer)
+        }
+    }
+
+    struct PublishRefusal: Error { let response: HTTPResponse }
+
+    /// Token, policy, body: everything that can refuse the batch before any of it is published.
+    private func checkPublishRequest(_ request: HTTPRequest) -> Result<(Claims, [PublishItem]), PublishRefusal> {
         let access = state.access.snapshot
         guard let (token, _) = BearerToken.extract(authorization: request.headers["Authorization"], subprotocols: [],
                                                    query: nil, allowQuery: false) else {
             auditHTTPPublish(outcome: "denied", reason: "missing_token", claims: nil, channels: [])
-            return .json(status: 401, error: "missing_token", message: "send Authorization: Bearer <JWT> with a publisher token",
-                         extraHeaders: [("WWW-Authenticate", #"Bearer realm="streamd""#)])
+            return .failure(PublishRefusal(response: .json(status: 401, error: "missing_token", message: "send Authorization: Bearer <JWT> with a publisher token",
+                         extraHeaders: [("WWW-Authenticate", #"Bearer realm="streamd""#)])))
         }
         let claims: Claims
         switch access.verifier.verify(token, now: WallClock.nowMilliseconds() / 1000) {
         case .success(let verified): claims = verified
         case .failure(let rejection):
             auditHTTPPublish(outcome: "denied", reason: rejection.reason, claims: nil, channels: [])
-            return .json(status: 401, error: "invalid_token", message: rejection.message,
-                         extraHeaders: [("WWW-Authenticate", #"Bearer realm="streamd", error="invalid_token", error_description="\#(rejection.message)""#)])
+            return .failure(PublishRefusal(response: .json(status: 401, error: "invalid_token", message: rejection.message,
+                         extraHeaders: [("WWW-Authenticate", #"Bearer realm="streamd", error="invalid_token", error_description="\#(rejection.message)""#)])))
         }
         let entitlements: Entitlements
         switch access.policy.entitlements(subject: claims.subject, roles: claims.roles, channelsClaim: claims.channels) {
         case .success(let granted): entitlements = granted
         case .failure(let refusal):
             auditHTTPPublish(outcome: "denied", reason: refusal.reason, claims: claims, channels: [])
-            return .json(status: 403, error: refusal.reason, message: refusal.message)
+            return .failure(PublishRefusal(response: .json(status: 403, error: refusal.reason, message: refusal.message)))
         }
         let items: [PublishItem]
         switch parsePublishBody(request.body) {
         case .success(let parsed): items = parsed
-        case .failure(let problem): return .json(status: 400, error: "bad_request", message: problem.message)
+        case .failure(let problem): return .failure(PublishRefusal(response: .json(status: 400, error: "bad_request", message: problem.message)))
         }
         for (index, item) in items.enumerated() where !entitlements.mayPublish(item.channel) {
             auditHTTPPublish(outcome: "denied", reason: "forbidden", claims: claims, channels: [item.channel])
-            return .json(status: 403, error: "forbidden", message: "item \(index): \(claims.subject) may not publish on \(item.channel); nothing was published")
+            return .failure(PublishRefusal(response: .json(status: 403, error: "forbidden", message: "item \(index): \(claims.subject) may not publish on \(item.channel); nothing was published")))
         }
-        var results: [String] = []
-        for item in items {
-            do {
-                let seq = try context.broadcaster.publish(channel: item.channel, dataJSON: item.dataJSON,
-                                                          expiresAtMilliseconds: item.expiresAtMilliseconds)
-                results.append(#"{"channel":\#(JSONStringEscaper.quoted(item.channel)),"seq":\#(seq)}"#)
-            } catch {
-                let status = error.code == "storage_error" ? 503 : 400
-                return .json(status: status, error: error.code, message: "item \(results.count): \(error.description); \(results.count) published before it")
+        return .success((claims, items))
+    }
+
+    /// Publishes the items one after another, each once the one before has its
+    /// seq, and stops at the first failure (the answer says how many went out).
+    private func publishBatch(_ items: ArraySlice<PublishItem>, claims: Claims, channels: [String], results: [String],
+                              answer: @escaping (HTTPResponse) -> Void) {
+        guard let item = items.first else {
+            auditHTTPPublish(outcome: "allowed", reason: nil, claims: claims, channels: channels)
+            return answer(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")],
+                                       body: Array(#"{"results":[\#(results.joined(separator: ","))]}"#.utf8)))
+        }
+        // Loop-confined values: they travel through the bus and come back to this loop.
+        let pending = UncheckedBox((self, items, claims, channels, results, answer))
+        context.broadcaster.publish(channel: item.channel, dataJSON: item.dataJSON,
+                                    expiresAtMilliseconds: item.expiresAtMilliseconds) { result in
+            let (connection, items, claims, channels, results, answer) = pending.value
+            connection.onOwnLoop { connection in
+                switch result {
+                case .success(let seq):
+                    var results = results
+                    results.append(#"{"channel":\#(JSONStringEscaper.quoted(item.channel)),"seq":\#(seq)}"#)
+                    connection.publishBatch(items.dropFirst(), claims: claims, channels: channels, results: results, answer: answer)
+                case .failure(let error):
+                    let status = error.code == "bad_request" ? 400 : 503
+                    let code = error.code == "storage_error" ? "storage_error" : error.code
+                    answer(.json(status: status, error: code,
+                                 message: "item \(results.count): \(error.description); \(results.count) published before it"))
+                }
             }
         }
-        auditHTTPPublish(outcome: "allowed", reason: nil, claims: claims, channels: items.map(\.channel))
-        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")],
-                            body: Array(#"{"results":[\#(results.joined(separator: ","))]}"#.utf8))
     }
 
     struct BodyProblem: Error { let message: String }

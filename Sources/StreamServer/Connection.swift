@@ -31,6 +31,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
     var session: Session?
 
     var httpParser: HTTPRequestParser?
+    /// Input kept while an answer waits on the cluster bus (see Connection+Parking).
+    var parkedInput: [UInt8]?
     var reader: WebSocketReader?
     /// Frames (and the 101 answer) waiting to be written: bounded, with
     /// per-kind policies (ticks conflate, orders never drop).
@@ -166,7 +168,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
     private func handlePlaintext(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
         case .httpRequest:
-            handleRequestBytes(bytes)
+            if parkedInput != nil { keepParked(bytes) } else { handleRequestBytes(bytes) }
         case .webSocket, .closing:
             reader?.append(bytes)
             processFrames()

@@ -165,10 +165,11 @@ public final class Server: @unchecked Sendable {
                         data.removeLast()
                         data += #","valid_until":"\#(Timestamp.rfc3339(milliseconds: expires))"}"#
                     }
-                    do {
-                        try broadcaster.publish(channel: event.channel, dataJSON: data, expiresAtMilliseconds: expires)
-                    } catch {
-                        logger.warning("demo publish failed", ["channel": .string(event.channel), "error": .string(error.description)])
+                    let channel = event.channel
+                    broadcaster.publish(channel: channel, dataJSON: data, expiresAtMilliseconds: expires) { result in
+                        if case .failure(let error) = result {
+                            logger.warning("demo publish failed", ["channel": .string(channel), "error": .string(error.description)])
+                        }
                     }
                 }
                 loop.schedule(afterNanoseconds: 50_000_000, tick)
