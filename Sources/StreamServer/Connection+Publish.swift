@@ -24,7 +24,7 @@ extension Connection {
         switch checkPublishRequest(request) {
         case .failure(let refusal): answer(refusal.response)
         case .success(let (claims, items)):
-            publishBatch(items[...], claims: claims, channels: items.map(\.channel), results: [], answer: answer)
+            publishNext(of: PublishBatch(items: items, claims: claims, answer: answer))
         }
     }
 
@@ -66,31 +66,44 @@ extension Connection {
         return .success((claims, items))
     }
 
+    /// One HTTP batch on its way through the broadcaster (and the bus).
+    final class PublishBatch {
+        var remaining: ArraySlice<PublishItem>
+        let claims: Claims
+        let channels: [String]
+        var results: [String] = []
+        let answer: (HTTPResponse) -> Void
+
+        init(items: [PublishItem], claims: Claims, answer: @escaping (HTTPResponse) -> Void) {
+            remaining = items[...]
+            self.claims = claims
+            channels = items.map(\.channel)
+            self.answer = answer
+        }
+    }
+
     /// Publishes the items one after another, each once the one before has its
     /// seq, and stops at the first failure (the answer says how many went out).
-    private func publishBatch(_ items: ArraySlice<PublishItem>, claims: Claims, channels: [String], results: [String],
-                              answer: @escaping (HTTPResponse) -> Void) {
-        guard let item = items.first else {
-            auditHTTPPublish(outcome: "allowed", reason: nil, claims: claims, channels: channels)
-            return answer(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")],
-                                       body: Array(#"{"results":[\#(results.joined(separator: ","))]}"#.utf8)))
+    private func publishNext(of batch: PublishBatch) {
+        guard let item = batch.remaining.popFirst() else {
+            auditHTTPPublish(outcome: "allowed", reason: nil, claims: batch.claims, channels: batch.channels)
+            return batch.answer(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")],
+                                             body: Array(#"{"results":[\#(batch.results.joined(separator: ","))]}"#.utf8)))
         }
-        // Loop-confined values: they travel through the bus and come back to this loop.
-        let pending = UncheckedBox((self, items, claims, channels, results, answer))
+        // Loop-confined: the batch travels through the bus and comes back to this loop.
+        let pending = UncheckedBox((self, batch))
         context.broadcaster.publish(channel: item.channel, dataJSON: item.dataJSON,
                                     expiresAtMilliseconds: item.expiresAtMilliseconds) { result in
-            let (connection, items, claims, channels, results, answer) = pending.value
-            connection.onOwnLoop { connection in
+            pending.value.0.onOwnLoop { connection in
+                let batch = pending.value.1
                 switch result {
                 case .success(let seq):
-                    var results = results
-                    results.append(#"{"channel":\#(JSONStringEscaper.quoted(item.channel)),"seq":\#(seq)}"#)
-                    connection.publishBatch(items.dropFirst(), claims: claims, channels: channels, results: results, answer: answer)
+                    batch.results.append(#"{"channel":\#(JSONStringEscaper.quoted(item.channel)),"seq":\#(seq)}"#)
+                    connection.publishNext(of: batch)
                 case .failure(let error):
-                    let status = error.code == "bad_request" ? 400 : 503
-                    let code = error.code == "storage_error" ? "storage_error" : error.code
-                    answer(.json(status: status, error: code,
-                                 message: "item \(results.count): \(error.description); \(results.count) published before it"))
+                    let published = batch.results.count
+                    batch.answer(.json(status: error.code == "bad_request" ? 400 : 503, error: error.code,
+                                       message: "item \(published): \(error.description); \(published) published before it"))
                 }
             }
         }

@@ -1,0 +1,144 @@
+import Broadcast
+
+/// How instances share channels through Redis, as values and text: key
+/// names, the Lua scripts that number messages and count sessions, and the
+/// bus message format. Nothing here touches a socket.
+///
+/// Per channel: `<prefix>seq:<channel>` (the last seq, a string integer) and
+/// `<prefix>stream:<channel>` (a Redis stream of the recent messages, entry
+/// id `<seq>-0`, fields `m` (meta) and `j` (the JSON envelope), trimmed to
+/// about the history depth). `<prefix>channels` is the set of channel names
+/// (so a new or reconnected instance knows what to resync), `<prefix>bus`
+/// the pub/sub channel that carries every publish to every instance, and
+/// `<prefix>sessions:<subject>` a sorted set of open sessions scored by when
+/// their lease ends.
+struct ClusterKeys: Sendable {
+    let prefix: String
+
+    func sequence(_ channel: String) -> String { prefix + "seq:" + channel }
+    func stream(_ channel: String) -> String { prefix + "stream:" + channel }
+    func sessions(_ subject: String) -> String { prefix + "sessions:" + subject }
+    var channels: String { prefix + "channels" }
+    var bus: String { prefix + "bus" }
+}
+
+enum ClusterScripts {
+    /// KEYS: seq, stream, channels set. ARGV: floor, max stream length,
+    /// envelope head, envelope tail, meta, bus channel, channel name.
+    /// Numbers the message above both the stored seq and the caller's floor
+    /// (a Redis that lost its data must not number below what clients saw),
+    /// stores it, then publishes it: one atomic step, so every instance sees
+    /// a channel's messages in seq order.
+    static let publish = """
+    local seq = redis.call('INCR', KEYS[1])
+    local floor = tonumber(ARGV[1])
+    local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+    if top then
+      local stored = tonumber(string.match(top[1], '^(%d+)'))
+      if stored > floor then floor = stored end
+    end
+    if seq <= floor then
+      seq = floor + 1
+      redis.call('SET', KEYS[1], seq)
+    end
+    local json = ARGV[3] .. seq .. ARGV[4]
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'm', ARGV[5], 'j', json)
+    redis.call('SADD', KEYS[3], ARGV[7])
+    redis.call('PUBLISH', ARGV[6], seq .. ' ' .. ARGV[5] .. '\\n' .. json)
+    return seq
+    """
+
+    /// KEYS: seq, channels set. ARGV: last seq this instance holds, channel.
+    /// After Redis lost its data, numbering resumes above what instances saw.
+    static let seed = """
+    local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+    if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+    redis.call('SADD', KEYS[2], ARGV[2])
+    return 1
+    """
+
+    /// KEYS: the subject's session set. ARGV: member, limit, lease ms.
+    /// Expired leases (an instance that died) are dropped first; 1 when the
+    /// session fits under the limit, 0 when it does not. Redis's own clock
+    /// scores the leases, so instances' clocks need not agree.
+    static let acquireSession = """
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+    if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    return 1
+    """
+
+    /// KEYS: session sets; ARGV: lease ms, then one member per key.
+    /// Extends the leases of this instance's live sessions.
+    static let renewSessions = """
+    local t = redis.call('TIME')
+    local until_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+    for i, key in ipairs(KEYS) do
+      redis.call('ZADD', key, 'XX', until_ms, ARGV[i + 1])
+      redis.call('PEXPIRE', key, ARGV[1])
+    end
+    return #KEYS
+    """
+}
+
+/// The part of a bus message or stream entry that is not the envelope:
+/// `<expires ms or ->` `<time ms>` `<channel>`, space-separated (channel
+/// names never hold spaces).
+struct ClusterMeta: Equatable, Sendable {
+    let expiresAtMilliseconds: Int64?
+    let timeMilliseconds: Int64
+    let channel: String
+
+    var text: String { "\(expiresAtMilliseconds.map(String.init) ?? "-") \(timeMilliseconds) \(channel)" }
+
+    static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> ClusterMeta? {
+        let fields = bytes.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3, let time = Int64(String(decoding: fields[1], as: UTF8.self)) else { return nil }
+        let expiresText = String(decoding: fields[0], as: UTF8.self)
+        let expires: Int64?
+        if expiresText == "-" { expires = nil } else if let value = Int64(expiresText) { expires = value } else { return nil }
+        let channel = String(decoding: fields[2], as: UTF8.self)
+        guard !channel.isEmpty else { return nil }
+        return ClusterMeta(expiresAtMilliseconds: expires, timeMilliseconds: time, channel: channel)
+    }
+}
+
+enum ClusterCodec {
+    /// A bus message: `<seq> <meta>\n<envelope>`.
+    static func decodeBusMessage(_ payload: [UInt8]) -> NumberedMessage? {
+        guard let newline = payload.firstIndex(of: UInt8(ascii: "\n")),
+              let space = payload[..<newline].firstIndex(of: UInt8(ascii: " ")),
+              let seq = UInt64(String(decoding: payload[..<space], as: UTF8.self)),
+              let meta = ClusterMeta.parse(payload[(space + 1)..<newline])
+        else { return nil }
+        return numbered(seq: seq, meta: meta, envelope: Array(payload[(newline + 1)...]))
+    }
+
+    /// A stream entry: id `<seq>-0`, fields `m` and `j`.
+    static func decodeStreamEntry(id: [UInt8], fields: [[UInt8]]) -> NumberedMessage? {
+        guard let dash = id.firstIndex(of: UInt8(ascii: "-")),
+              let seq = UInt64(String(decoding: id[..<dash], as: UTF8.self)) else { return nil }
+        var meta: ClusterMeta?
+        var envelope: [UInt8]?
+        var index = 0
+        while index + 1 < fields.count {
+            switch fields[index] {
+            case Array("m".utf8): meta = ClusterMeta.parse(fields[index + 1])
+            case Array("j".utf8): envelope = fields[index + 1]
+            default: break
+            }
+            index += 2
+        }
+        guard let meta, let envelope else { return nil }
+        return numbered(seq: seq, meta: meta, envelope: envelope)
+    }
+
+    private static func numbered(seq: UInt64, meta: ClusterMeta, envelope: [UInt8]) -> NumberedMessage? {
+        guard seq > 0, let kind = ChannelKind(channel: meta.channel) else { return nil }
+        return NumberedMessage(channel: meta.channel, kind: kind, seq: seq, timeMilliseconds: meta.timeMilliseconds,
+                               expiresAtMilliseconds: meta.expiresAtMilliseconds, payload: envelope)
+    }
+}
