@@ -12,7 +12,7 @@ if ! swift build --build-tests >.build/test-build.log 2>&1; then
 fi
 echo "==> swift test"
 set +e
-swift test --skip-build 2>&1 | tee .build/swift-test.log | grep -vE "^Test Case .*(started|passed)"
+STREAMD_REQUIRE_REDIS=1 swift test --skip-build 2>&1 | tee .build/swift-test.log | grep -vE "^Test Case .*(started|passed)"
 status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || { echo "swift test failed ($status); full log: .build/swift-test.log"; exit "$status"; }

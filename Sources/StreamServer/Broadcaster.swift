@@ -286,6 +286,12 @@ protocol ClusterBus: AnyObject, Sendable {
     /// `floor`: this instance's last seq on the channel, so a bus that lost
     /// its data never numbers below what clients have already seen.
     func publish(_ message: PreparedPublish, floor: UInt64, completion: @escaping @Sendable (Result<UInt64, PublishError>) -> Void)
+    /// Both links up and resynced: cross-instance delivery works.
+    var isConnected: Bool { get }
+    /// A lease for one more session of `subject` across the cluster: true if
+    /// it fits under `limit`, false if not, nil when the bus cannot tell.
+    func acquireSession(subject: String, member: String, limit: Int, completion: @escaping @Sendable (Bool?) -> Void)
+    func releaseSession(subject: String, member: String)
 }
 
 /// Channel-name rules of the contract (section 3): printable ASCII, bounded

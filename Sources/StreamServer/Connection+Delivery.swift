@@ -10,6 +10,7 @@ extension Connection {
             context.subscriptions.remove(.init(subscription), self)
         }
         state.access.releaseSession(for: session.subject)
+        context.broadcaster.cluster?.releaseSession(subject: session.subject, member: sessionID)
         state.upgradedConnections.subtract(1, ordering: .relaxed)
         var details: [(String, AuditValue)] = [
             ("duration_ms", .int(WallClock.nowMilliseconds() - session.openedAtMilliseconds)),

@@ -40,7 +40,7 @@ extension Connection {
             upgrade(request, leftover: leftover)
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else { return refuseMethod("GET") }
-            let body = #"{"status":"ok"}"#
+            let body = healthJSON()
             respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(body.utf8)),
                     to: request, leftover: leftover)
         case "/metrics":
@@ -76,6 +76,16 @@ extension Connection {
         if leftover.count > 0 { handleRequestBytes(leftover) }
     }
 
+    /// `{"status":"ok"}`; in a cluster also the Redis link, and `degraded`
+    /// while it is down (this instance still serves its own subscribers, so
+    /// the answer stays 200: a load balancer should keep sending clients).
+    private func healthJSON() -> String {
+        guard let cluster = context.broadcaster.cluster else { return #"{"status":"ok"}"# }
+        return cluster.isConnected
+            ? #"{"status":"ok","redis":"up"}"#
+            : #"{"status":"degraded","redis":"down","detail":"publishes are refused and other instances' messages do not arrive until Redis is back"}"#
+    }
+
     private func refuseMethod(_ allowed: String) {
         respondAndClose(.json(status: 405, error: "method_not_allowed", message: "use \(allowed)", extraHeaders: [("Allow", allowed)]))
     }
@@ -102,8 +112,36 @@ extension Connection {
         case .refused(let response, let reason, let claims):
             refuse(response, reason: reason, claims: claims)
         case .admitted(let claims, let entitlements):
-            open(upgradeRequest, claims: claims, entitlements: entitlements, leftover: leftover)
+            guard let cluster = context.broadcaster.cluster else {
+                return open(upgradeRequest, claims: claims, entitlements: entitlements, leftover: leftover)
+            }
+            // The subject's cap holds across instances: ask the cluster for a lease first.
+            park(leftover: leftover)
+            let pending = UncheckedBox((self, upgradeRequest, claims, entitlements))
+            cluster.acquireSession(subject: claims.subject, member: sessionID, limit: entitlements.maxConnections) { granted in
+                let (connection, upgradeRequest, claims, entitlements) = pending.value
+                connection.onOwnLoop { $0.finishAdmission(upgradeRequest, claims: claims, entitlements: entitlements, granted: granted) }
+            }
         }
+    }
+
+    /// The cluster's answer for a parked upgrade: nil (Redis unreachable)
+    /// admits on this instance's own count, which authorize already took.
+    private func finishAdmission(_ request: UpgradeRequest, claims: Claims, entitlements: Entitlements, granted: Bool?) {
+        guard phase == .httpRequest else {
+            // Gone while waiting: give back what was taken for it.
+            state.access.releaseSession(for: claims.subject)
+            if granted == true { context.broadcaster.cluster?.releaseSession(subject: claims.subject, member: sessionID) }
+            return
+        }
+        if granted == false {
+            state.access.releaseSession(for: claims.subject)
+            parkedInput = nil
+            return refuse(.json(status: 429, error: "too_many_connections",
+                                message: "\(claims.subject) already holds \(entitlements.maxConnections) open connections across the cluster",
+                                extraHeaders: [("Retry-After", "5")]), reason: "too_many_connections", claims: claims)
+        }
+        unpark { open(request, claims: claims, entitlements: entitlements, leftover: $0) }
     }
 
     /// A refused upgrade: audited with its reason, answered, closed.

@@ -2,8 +2,10 @@ import Audit
 import DemoFeed
 import Auth
 import Foundation
+import Metrics
 import NetCore
 import Policy
+import Redis
 import Synchronization
 import TLS
 
@@ -35,7 +37,7 @@ public final class Server: @unchecked Sendable {
     public var certificateSummary: String { state.tls.certificateSummary }
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
-        let problems = configuration.limits.problems() + configuration.streams.problems()
+        let problems = configuration.limits.problems() + configuration.streams.problems() + configuration.cluster.problems()
         guard problems.isEmpty else { throw ServerStartupError("invalid limits: " + problems.joined(separator: "; ")) }
         self.configuration = configuration
         let tls: TLSContext
@@ -82,14 +84,37 @@ public final class Server: @unchecked Sendable {
             contexts.append(context)
             acceptors.append(Acceptor(listener: listener, context: context))
         }
-        broadcaster = try Broadcaster(contexts: contexts, settings: configuration.streams,
-                                      maxChannelNameBytes: configuration.limits.maxChannelNameBytes, logger: logger)
-        metrics = ServerMetrics(loops: contexts.count, state: state)
+        let broadcaster = try Broadcaster(contexts: contexts, settings: configuration.streams,
+                                          maxChannelNameBytes: configuration.limits.maxChannelNameBytes, logger: logger)
+        let metrics = ServerMetrics(loops: contexts.count, state: state)
+        cluster = try Server.makeCluster(configuration, loop: contexts[0].loop, broadcaster: broadcaster,
+                                         registry: metrics.registry, logger: logger)
+        broadcaster.cluster = cluster
+        self.broadcaster = broadcaster
+        self.metrics = metrics
         for context in contexts {
             context.broadcaster = broadcaster
             context.metrics = metrics
         }
     }
+
+    private static func makeCluster(_ configuration: ServerConfiguration, loop: EventLoop, broadcaster: Broadcaster,
+                                    registry: MetricsRegistry, logger: Logger) throws -> RedisCluster? {
+        guard let url = configuration.cluster.redis else { return nil }
+        let endpoint: RedisEndpoint
+        do {
+            endpoint = try RedisEndpoint(url: url)
+        } catch {
+            throw ServerStartupError("cluster.redis (--redis): \(error)")
+        }
+        return RedisCluster(endpoint: endpoint, settings: configuration.cluster, loop: loop, broadcaster: broadcaster,
+                            historyDepth: configuration.streams.historyDepth, registry: registry, logger: logger)
+    }
+
+    /// The Redis engine when running as one of several instances (`--redis`).
+    let cluster: RedisCluster?
+    /// Where the cluster's Redis is, for the start-up lines; nil on a single node.
+    public var clusterDescription: String? { cluster.map { "\($0.endpoint) (key prefix \(configuration.cluster.keyPrefix))" } }
 
     /// Keys and revocations, with errors that name the file.
     static func loadVerifier(_ auth: AuthSettings) throws -> TokenVerifier {
@@ -134,6 +159,7 @@ public final class Server: @unchecked Sendable {
     /// Starts the loops and begins accepting; returns at once.
     public func start() {
         group.start()
+        cluster?.start()
         for (context, acceptor) in zip(contexts, acceptors) {
             let box = UncheckedBox((context, acceptor))
             context.loop.execute {
@@ -215,6 +241,7 @@ public final class Server: @unchecked Sendable {
             }
         }
         while latch.load(ordering: .relaxed) < contexts.count { MonotonicClock.sleep(milliseconds: 5) }
+        cluster?.stop()
         group.stopAndJoin()
         stopWatching()
         broadcaster.close()

@@ -32,6 +32,9 @@ enum ServeCommand {
       --log-level LEVEL          debug, info, warning or error (default info)
       --demo                     run the simulated market feed (all five streams) and print a demo token
       --data-dir DIR             durable history of private streams (default data/streams)
+      --redis URL                run as one of several instances sharing redis://HOST:PORT[/DB]
+                                 (publishes, seq, history and per-subject caps span instances)
+      --redis-prefix P           prefix of streamd's Redis keys and channels (default streamd:)
       --policies DIR             policy directory (default policies); reloaded on SIGHUP and on change
       --audit-log FILE           audit log path (default data/audit.jsonl)
       --jwt-key KID:ALG:FILE     a token verification key (repeatable; replaces the dev key)
@@ -87,6 +90,12 @@ enum ServeCommand {
             "keys": .string(configuration.auth.keys.map { "\($0.kid)(\($0.algorithm.rawValue))" }.joined(separator: ",")),
             "audit_log": .string(server.auditPath),
         ])
+        if let cluster = server.clusterDescription {
+            logger.info("cluster mode: publishes, seq, history and per-subject caps are shared through Redis",
+                        ["redis": .string(cluster)])
+        } else {
+            logger.info("single node: history and seq are this process's own (--redis to run several instances)")
+        }
         if configuration.auth.usesDevelopmentKey {
             logger.info("dev signing key in use; issue a token with: streamd token issue --sub acct-1 --role trader")
         }
@@ -143,6 +152,8 @@ enum ServeCommand {
             case "--policies": configuration.policyDirectory = try reader.value(for: flag)
             case "--demo": configuration.demo = true
             case "--data-dir": configuration.streams.dataDirectory = try reader.value(for: flag)
+            case "--redis": configuration.cluster.redis = try reader.value(for: flag)
+            case "--redis-prefix": configuration.cluster.keyPrefix = try reader.value(for: flag)
             case "--audit-log": configuration.audit.path = try reader.value(for: flag)
             case "--issuer": configuration.auth.issuer = try reader.value(for: flag)
             case "--audience": configuration.auth.audience = try reader.value(for: flag)

@@ -34,6 +34,10 @@ final class TestClient: @unchecked Sendable {
 
     func send(_ bytes: [UInt8]) throws { try connection.send(bytes) }
 
+    /// Drops the connection at once (no close frame): the server sees EOF.
+    /// The descriptor itself is closed when the client is released.
+    func close() { Glibc.shutdown(connection.fd, Int32(SHUT_RDWR)) }
+
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     // MARK: HTTP

@@ -1,0 +1,210 @@
+import Foundation
+import XCTest
+
+/// Several real instances behind one real redis-server (issue 6): publish
+/// on one and receive on all, one seq per channel, a client moving between
+/// instances, Redis stopped and restarted mid-stream, caps across instances,
+/// and gaps the shared history cannot fill surfacing as `recovery_failed`.
+final class ClusterTests: XCTestCase {
+    var redis: RedisProcess!
+    var servers: [TestServer] = []
+
+    override func setUpWithError() throws {
+        redis = try RedisProcess()
+    }
+
+    override func tearDown() {
+        for server in servers { server.stop() }
+        servers = []
+        redis?.cleanUp()
+    }
+
+    /// An instance joined to the test's Redis, once its links are up and resynced.
+    private func instance(historyDepth: Int = 1000) throws -> TestServer {
+        let url = redis.url
+        let server = try TestServer(loops: 1) { configuration in
+            configuration.cluster.redis = url
+            configuration.streams.historyDepth = historyDepth
+        }
+        servers.append(server)
+        XCTAssertTrue(TestServer.eventually(10) { (try? health(of: server)) == #"{"status":"ok","redis":"up"}"# },
+                      "the instance never reported its Redis link up")
+        return server
+    }
+
+    private func health(of server: TestServer) throws -> String {
+        let client = try server.client()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        return try client.readResponse().body
+    }
+
+    private func producer(on server: TestServer) throws -> TestClient {
+        try server.session(token: TestServer.token(sub: "feed", roles: ["producer"]))
+    }
+
+    /// Publishes over wss; the ack's seq, or the error's JSON as a failure.
+    @discardableResult
+    private func publish(_ channel: String, id: Int, via client: TestClient) throws -> Int {
+        try client.sendText(#"{"type":"publish","id":\#(id),"channel":"\#(channel)","data":{"n":\#(id)}}"#)
+        while true {
+            let answer = try client.nextJSON()
+            if answer["type"] as? String == "ack" { return (answer["data"] as? [String: Any])?["seq"] as? Int ?? -1 }
+            if answer["type"] as? String == "error" { throw TestClient.Failure(description: "publish refused: \(answer)") }
+        }
+    }
+
+    private func subscribe(_ client: TestClient, _ channels: [String], since: [String: Int]? = nil) throws {
+        var request: [String: Any] = ["type": "subscribe", "id": 1, "channels": channels]
+        if let since { request["since"] = since }
+        try client.sendText(String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self))
+        let answer = try client.nextJSON()
+        XCTAssertEqual(answer["type"] as? String, "subscribed", "\(answer)")
+    }
+
+    /// The next stream message (skipping nothing: every message must be one).
+    private func nextMessage(_ client: TestClient) throws -> (type: String, seq: Int, n: Int?) {
+        let message = try client.nextJSON()
+        return (message["type"] as? String ?? "?", message["seq"] as? Int ?? -1,
+                (message["data"] as? [String: Any])?["n"] as? Int)
+    }
+
+    func testPublishOnAnyInstanceReachesSubscribersOnEveryInstanceWithOneSeq() throws {
+        let instances = try (0..<3).map { _ in try instance() }
+        let subscribers = try instances.map { try $0.session(token: TestServer.token(sub: "acct-1")) }
+        for subscriber in subscribers { try subscribe(subscriber, ["order:acct-1", "tick:EURUSD"]) }
+        let producers = try instances.map { try producer(on: $0) }
+        // Publish round-robin across the three instances: one sequence per channel.
+        for n in 1...9 {
+            XCTAssertEqual(try publish("order:acct-1", id: n, via: producers[n % 3]), n, "seq is shared across instances")
+        }
+        for (index, subscriber) in subscribers.enumerated() {
+            for n in 1...9 {
+                let message = try nextMessage(subscriber)
+                XCTAssertEqual(message.type, "order_update")
+                XCTAssertEqual(message.seq, n, "instance \(index) delivers in seq order, none missing")
+                XCTAssertEqual(message.n, n)
+            }
+        }
+        // Another user's private channel still reaches only its owner, whichever instance published it.
+        let other = try instances[2].session(token: TestServer.token(sub: "acct-2"))
+        try subscribe(other, ["order:acct-2"])
+        try publish("order:acct-2", id: 1, via: producers[0])
+        XCTAssertEqual(try nextMessage(other).seq, 1)
+        try publish("tick:EURUSD", id: 100, via: producers[1])
+        for subscriber in subscribers {
+            let tick = try nextMessage(subscriber)
+            XCTAssertEqual(tick.type, "tick", "acct-1 sees the tick next, never acct-2's order")
+            XCTAssertEqual(tick.n, 100)
+        }
+    }
+
+    func testAClientMovingToAnotherInstanceRecoversExactlyWhatItMissed() throws {
+        let first = try instance(), second = try instance(), third = try instance()
+        let feed = try producer(on: second)
+        var client = try first.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(client, ["order:acct-1"])
+        for n in 1...3 { try publish("order:acct-1", id: n, via: feed) }
+        for n in 1...3 { XCTAssertEqual(try nextMessage(client).seq, n) }
+        client.close()
+        for n in 4...6 { try publish("order:acct-1", id: n, via: feed) }
+        // Back on a third instance, which never had this client.
+        client = try third.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(client, ["order:acct-1"], since: ["order:acct-1": 3])
+        for n in 4...6 {
+            let message = try nextMessage(client)
+            XCTAssertEqual(message.seq, n, "replayed from the shared history in order")
+            XCTAssertEqual(message.n, n)
+        }
+        try publish("order:acct-1", id: 7, via: feed)
+        XCTAssertEqual(try nextMessage(client).seq, 7, "then live, no gap, no duplicate")
+    }
+
+    func testAnInstanceThatStopsLeavesItsClientsToRecoverOnAnother() throws {
+        let doomed = try instance(), survivor = try instance()
+        let feed = try producer(on: survivor)
+        let client = try doomed.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(client, ["order:acct-1", "payload:acct-1"])
+        for n in 1...2 { try publish("order:acct-1", id: n, via: feed) }
+        for n in 1...2 { XCTAssertEqual(try nextMessage(client).seq, n) }
+        doomed.stop()
+        for n in 3...5 { try publish("order:acct-1", id: n, via: feed) }
+        let moved = try survivor.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(moved, ["order:acct-1"], since: ["order:acct-1": 2])
+        for n in 3...5 { XCTAssertEqual(try nextMessage(moved).seq, n) }
+    }
+
+    func testRedisStoppedAndRestartedMidStream() throws {
+        let publisherSide = try instance(), subscriberSide = try instance()
+        let feed = try producer(on: publisherSide)
+        let client = try subscriberSide.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(client, ["order:acct-1"])
+        for n in 1...3 { try publish("order:acct-1", id: n, via: feed) }
+        for n in 1...3 { XCTAssertEqual(try nextMessage(client).seq, n) }
+
+        redis.kill()
+        XCTAssertTrue(TestServer.eventually(10) { (try? health(of: publisherSide))?.contains(#""status":"degraded""#) == true },
+                      "healthz says so while Redis is down")
+        XCTAssertThrowsError(try publish("order:acct-1", id: 99, via: feed), "a publish that cannot be numbered is refused") { error in
+            XCTAssertTrue("\(error)".contains("unavailable"), "\(error)")
+        }
+        // Local subscribers keep being served: the session answers pings.
+        try client.sendText(#"{"type":"ping","id":"p"}"#)
+        XCTAssertEqual(try client.nextJSON()["type"] as? String, "pong")
+        let metrics = try subscriberSide.client()
+        try metrics.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(try metrics.readResponse().body.contains("streamd_redis_up 0"))
+
+        // Redis comes back empty (no persistence): numbering resumes above what clients saw.
+        try redis.start()
+        for server in [publisherSide, subscriberSide] {
+            XCTAssertTrue(TestServer.eventually(15) { (try? health(of: server)) == #"{"status":"ok","redis":"up"}"# },
+                          "the instance reconnects by itself")
+        }
+        XCTAssertEqual(try publish("order:acct-1", id: 4, via: feed), 4, "seq continues; the refused publish took no number")
+        let next = try nextMessage(client)
+        XCTAssertEqual(next.seq, 4)
+        XCTAssertEqual(next.n, 4)
+    }
+
+    func testMessagesTheSharedHistoryLostAreAnnouncedNotSkipped() throws {
+        let server = try instance()
+        let feed = try producer(on: server)
+        let client = try server.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(client, ["tick:EURUSD"])
+        try publish("tick:EURUSD", id: 1, via: feed)
+        XCTAssertEqual(try nextMessage(client).seq, 1)
+        // As if this instance's bus link had missed seq 2...4 and Redis had
+        // trimmed them: seq 5 arrives with nothing in the stream before it.
+        let envelope = #"{"type":"tick","channel":"tick:EURUSD","seq":5,"timestamp":"2026-11-27T10:00:00.000Z","data":{"n":5}}"#
+        try redis.cli(["PUBLISH", "streamd:bus", "5 - \(Int64(Date().timeIntervalSince1970 * 1000)) tick:EURUSD\n\(envelope)"])
+        let notice = try client.nextJSON()
+        XCTAssertEqual(notice["type"] as? String, "recovery_failed", "\(notice)")
+        let data = notice["data"] as? [String: Any] ?? [:]
+        XCTAssertEqual(data["channel"] as? String, "tick:EURUSD")
+        XCTAssertEqual(data["since"] as? Int, 1)
+        XCTAssertEqual(data["last_seq"] as? Int, 4)
+        XCTAssertEqual(data["reason"] as? String, "gap")
+        XCTAssertEqual(try nextMessage(client).seq, 5, "then the stream goes on")
+        // A client asking to recover across the gap is told it cannot.
+        let late = try server.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(late, ["tick:EURUSD"], since: ["tick:EURUSD": 2])
+        XCTAssertEqual(try late.nextJSON()["type"] as? String, "recovery_failed")
+    }
+
+    func testConnectionCapPerSubjectHoldsAcrossInstances() throws {
+        // The trader role allows 3 connections per subject.
+        let instances = try (0..<3).map { _ in try instance() }
+        var open = try instances.map { try $0.session(token: TestServer.token(sub: "acct-9")) }
+        for server in instances {
+            let answer = try server.upgradeResponse(headers: ["Authorization: Bearer \(TestServer.token(sub: "acct-9"))"])
+            XCTAssertEqual(answer.status, 429, "the fourth connection is refused on every instance")
+            XCTAssertTrue(answer.body.contains("across the cluster"), answer.body)
+        }
+        open.removeFirst().close()
+        XCTAssertTrue(TestServer.eventually(5) {
+            (try? instances[2].session(token: TestServer.token(sub: "acct-9"))).map { open.append($0); return true } ?? false
+        }, "a closed session frees its slot for any instance")
+        let audit = try String(contentsOfFile: instances[1].auditPath, encoding: .utf8)
+        XCTAssertTrue(audit.contains(#""reason":"too_many_connections""#), "the refusal is audited with its reason")
+    }
+}
