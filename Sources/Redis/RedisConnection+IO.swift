@@ -5,7 +5,9 @@ extension RedisConnection {
     public func handleIO(_ events: IOEvents) {
         switch phase {
         case .connecting:
+            // The same edge may carry the server's first bytes: read them too.
             finishConnect()
+            if phase == .handshaking || phase == .ready { fallthrough }
         case .handshaking, .ready:
             // Edge-triggered: every event may hide data, an EOF or an error
             // (EPOLLERR, RDHUP), and read() is what tells them apart.

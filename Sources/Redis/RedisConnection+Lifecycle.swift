@@ -76,6 +76,7 @@ extension RedisConnection {
 
     /// Re-sends the remembered subscriptions; ready once all are confirmed.
     private func resubscribe() {
+        subscriptionsSent = true
         let commands = [("SUBSCRIBE", channels), ("PSUBSCRIBE", patterns)].filter { !$0.1.isEmpty }
         guard !commands.isEmpty else { return becomeReady() }
         let generation = generation
@@ -140,5 +141,6 @@ extension RedisConnection {
         outboundOffset = 0
         parser = RESPParser()
         subscriberMode = false
+        subscriptionsSent = false
     }
 }

@@ -45,11 +45,11 @@ extension RedisConnection {
                                   _ completion: ((Result<Void, RedisError>) -> Void)?) {
         if phase == .closed { completion?(.failure(.closed)); return }
         if requested.isEmpty { completion?(.failure(.emptyCommand)); return }
-        if phase == .ready {
+        if subscriptionsSent {
             if fresh.isEmpty { completion?(.success(())); return }
             sendSubscription(command, fresh) { completion?($0) }
         } else if let completion {
-            // The handshake's resubscribe step sends the remembered set.
+            // The next handshake's resubscribe step sends the remembered set.
             subscriptionWaiters.append(completion)
         }
     }
@@ -57,7 +57,8 @@ extension RedisConnection {
     private func stopSubscribing(_ command: String, _ names: [String], _ completion: ((Result<Void, RedisError>) -> Void)?) {
         if phase == .closed { completion?(.failure(.closed)); return }
         if names.isEmpty { completion?(.failure(.emptyCommand)); return }
-        guard phase == .ready else { completion?(.success(())); return }
+        // Nothing was subscribed on this socket yet: editing the list is enough.
+        guard subscriptionsSent else { completion?(.success(())); return }
         sendSubscription(command, names) { completion?($0) }
     }
 

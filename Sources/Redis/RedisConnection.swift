@@ -74,6 +74,9 @@ public final class RedisConnection: IOHandler, Flushable {
     /// True from the first subscribe confirmation until the server reports
     /// zero subscriptions: only then can a reply be a pushed message.
     var subscriberMode = false
+    /// Whether this socket's handshake has sent the remembered subscriptions:
+    /// before that, (un)subscribing only edits the lists.
+    var subscriptionsSent = false
     /// Completions of subscribe calls made while down, run once the next
     /// handshake's resubscribe is confirmed.
     var subscriptionWaiters: [(Result<Void, RedisError>) -> Void] = []

@@ -112,6 +112,41 @@ final class RedisConnectionTests: XCTestCase {
         XCTAssertEqual(harness.onLoop { subscriber.connection.subscriptions.channels }, [])
     }
 
+    func testSubscriptionsMadeBeforeStartAndInTheHookAreLiveWhenReady() throws {
+        let publisher = connect()
+        let subscriber = TestConnection(harness: harness, endpoint: RedisEndpoint(address: server.address)) { connection, _, done in
+            connection.subscribe(["from-hook"])
+            done(.success(()))
+        }
+        connections.append(subscriber)
+        let early = Locked<Result<Void, RedisError>?>(nil)
+        harness.onLoop { subscriber.connection.subscribe(["early"]) { result in early.withLock { $0 = result } } }
+        XCTAssertNil(early.value, "nothing can confirm a subscription before the connection starts")
+        subscriber.start()
+        XCTAssertTrue(subscriber.waitUntilReady(), "\(subscriber.states)")
+        XCTAssertTrue(subscriber.wait { _ in early.value != nil })
+        XCTAssertNotNil(try? early.value?.get())
+        XCTAssertEqual(publisher.command(["PUBLISH", "early", "1"]), .success(.integer(1)))
+        XCTAssertEqual(publisher.command(["PUBLISH", "from-hook", "2"]), .success(.integer(1)))
+        XCTAssertTrue(subscriber.wait { $0.messages.count == 2 }, "got \(subscriber.messages)")
+        XCTAssertEqual(subscriber.messages.map(\.channel), ["early", "from-hook"])
+    }
+
+    func testHungServerIsDetectedByTheHealthCheck() throws {
+        // A subscriber sends nothing on its own: only the PING notices the silence.
+        let options = RedisConnectionOptions(initialBackoff: 0.05, maxBackoff: 0.2, replyTimeout: 0.5, healthCheckInterval: 0.1)
+        let subscriber = connect(options: options)
+        harness.onLoop { subscriber.connection.subscribe(["quiet"]) }
+        let before = subscriber.states.count
+        server.pause()
+        defer { server.resume() }
+        XCTAssertTrue(subscriber.wait {
+            $0.states.dropFirst(before).contains { if case .disconnected(let r) = $0 { r.hasPrefix("no reply within") } else { false } }
+        }, "\(subscriber.states)")
+        server.resume()
+        XCTAssertTrue(subscriber.waitUntilReady(after: before + 1), "\(subscriber.states)")
+    }
+
     func testServerKilledMidStreamThenRestartedComesBackByItself() throws {
         let options = RedisConnectionOptions(initialBackoff: 0.05, maxBackoff: 0.5, healthCheckInterval: nil)
         let redis = connect(options: options) { connection, _, done in

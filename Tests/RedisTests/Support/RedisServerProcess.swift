@@ -39,10 +39,21 @@ final class RedisServerProcess: @unchecked Sendable {
 
     var isRunning: Bool { process?.isRunning == true }
 
+    /// SIGSTOP: the server keeps its sockets (the kernel still ACKs) but
+    /// answers nothing, like a hung host.
+    func pause() {
+        if let process { Glibc.kill(process.processIdentifier, SIGSTOP) }
+    }
+
+    func resume() {
+        if let process { Glibc.kill(process.processIdentifier, SIGCONT) }
+    }
+
     /// SIGKILL: the server vanishes mid-stream, as in a crash.
     func kill() {
         guard let process else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
+        Glibc.kill(process.processIdentifier, SIGCONT)
         process.waitUntilExit()
         self.process = nil
     }
