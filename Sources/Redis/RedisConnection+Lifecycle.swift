@@ -77,7 +77,7 @@ extension RedisConnection {
     /// Re-sends the remembered subscriptions; ready once all are confirmed.
     private func resubscribe() {
         subscriptionsSent = true
-        let commands = [("SUBSCRIBE", channels), ("PSUBSCRIBE", patterns)].filter { !$0.1.isEmpty }
+        let commands = [("SUBSCRIBE", channels.names), ("PSUBSCRIBE", patterns.names)].filter { !$0.1.isEmpty }
         guard !commands.isEmpty else { return becomeReady() }
         let generation = generation
         var outstanding = commands.count

@@ -9,37 +9,29 @@ extension RedisConnection {
     /// reconnect before `.ready`. `completion` runs when the server has
     /// confirmed them (if down, during the next handshake).
     public func subscribe(_ channels: [String], completion: ((Result<Void, RedisError>) -> Void)? = nil) {
-        let fresh = add(channels, to: &self.channels)
+        let fresh = self.channels.add(channels)
         startSubscribing("SUBSCRIBE", fresh, requested: channels, completion)
     }
 
     public func psubscribe(_ patterns: [String], completion: ((Result<Void, RedisError>) -> Void)? = nil) {
-        let fresh = add(patterns, to: &self.patterns)
+        let fresh = self.patterns.add(patterns)
         startSubscribing("PSUBSCRIBE", fresh, requested: patterns, completion)
     }
 
     /// Forgets `channels`; if ready, tells the server and completes on its
     /// confirmation; if down, there is nothing to undo.
     public func unsubscribe(_ channels: [String], completion: ((Result<Void, RedisError>) -> Void)? = nil) {
-        self.channels.removeAll { channels.contains($0) }
+        self.channels.remove(channels)
         stopSubscribing("UNSUBSCRIBE", channels, completion)
     }
 
     public func punsubscribe(_ patterns: [String], completion: ((Result<Void, RedisError>) -> Void)? = nil) {
-        self.patterns.removeAll { patterns.contains($0) }
+        self.patterns.remove(patterns)
         stopSubscribing("PUNSUBSCRIBE", patterns, completion)
     }
 
     /// The channels and patterns that will be (re)subscribed on connect.
-    public var subscriptions: (channels: [String], patterns: [String]) { (channels, patterns) }
-
-    /// Appends the names not yet in `list`; returns them.
-    private func add(_ names: [String], to list: inout [String]) -> [String] {
-        var fresh: [String] = []
-        for name in names where !list.contains(name) && !fresh.contains(name) { fresh.append(name) }
-        list += fresh
-        return fresh
-    }
+    public var subscriptions: (channels: [String], patterns: [String]) { (channels.names, patterns.names) }
 
     private func startSubscribing(_ command: String, _ fresh: [String], requested: [String],
                                   _ completion: ((Result<Void, RedisError>) -> Void)?) {

@@ -69,8 +69,8 @@ public final class RedisConnection: IOHandler, Flushable {
     var reconnectTimer: TimerID?
 
     /// Channels and patterns to be subscribed to; re-sent on every reconnect.
-    var channels: [String] = []
-    var patterns: [String] = []
+    var channels = SubscriptionList()
+    var patterns = SubscriptionList()
     /// True from the first subscribe confirmation until the server reports
     /// zero subscriptions: only then can a reply be a pushed message.
     var subscriberMode = false
