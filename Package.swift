@@ -22,6 +22,11 @@ let package = Package(
             pkgConfig: "libjwt",
             providers: [.apt(["libjwt-dev"])]
         ),
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
         .target(name: "NetCore", dependencies: ["CLinux"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "WebSocket"),
@@ -37,6 +42,8 @@ let package = Package(
             resources: [.copy("Dashboard")]
         ),
         .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket"]),
+        // A non-blocking Redis client on the event loops; hiredis parses replies.
+        .target(name: "Redis", dependencies: ["CHiredis", "NetCore"]),
         .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "TLS", "Auth", "Policy", "Audit"]),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
@@ -49,6 +56,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "NetCore"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast", "StreamClient"]
