@@ -23,8 +23,9 @@ let package = Package(
             providers: [.apt(["libjwt-dev"])]
         ),
         .systemLibrary(
+            // No pkgConfig: hiredis.pc carries -D_FILE_OFFSET_BITS=64, which
+            // SwiftPM refuses with a warning; the headers are on the default path.
             name: "CHiredis",
-            pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
         .target(name: "NetCore", dependencies: ["CLinux"]),
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "DemoFeed"),
         .target(
             name: "StreamServer",
-            dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed"],
+            dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed", "Redis"],
             resources: [.copy("Dashboard")]
         ),
         .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket"]),

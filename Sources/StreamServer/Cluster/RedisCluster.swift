@@ -197,7 +197,7 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
     private func received(_ payload: [UInt8]) {
         guard let message = ClusterCodec.decodeBusMessage(payload) else {
             metrics.malformed.increment(shard: metrics.shard)
-            return logger.warning("unreadable message on the Redis bus; skipped", ["bytes": .int(Int64(payload.count))])
+            return logger.warning("unreadable message on the Redis bus; skipped", ["bytes": .int(payload.count)])
         }
         metrics.received.increment(shard: metrics.shard)
         take(message)
@@ -255,7 +255,7 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
             if after > 0 {
                 metrics.gaps.increment(shard: metrics.shard)
                 logger.warning("messages lost to this instance; subscribers are told (recovery_failed, reason gap)",
-                               ["channel": .string(channel), "after": .int(Int64(after)), "resumes_at": .int(Int64(message.seq))])
+                               ["channel": .string(channel), "after": .int(Int(after)), "resumes_at": .int(Int(message.seq))])
             }
             broadcaster.announceGap(channel: channel, after: after, resumingAt: message.seq)
             _ = broadcaster.receiveFromCluster(message, acceptingGap: true)
@@ -284,7 +284,7 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
                     resync()
                 } else {
                     connected.store(wasReady.bus && wasReady.commands, ordering: .relaxed)
-                    logger.info("cluster resynced", ["channels": .int(Int64(names.count))])
+                    logger.info("cluster resynced", ["channels": .int(names.count)])
                 }
             }
             if names.isEmpty { return finish() }
@@ -339,8 +339,11 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
                 let all = Array(leases)
                 for start in stride(from: 0, to: all.count, by: 500) {
                     let batch = all[start..<min(start + 500, all.count)]
-                    commands.send(["EVALSHA", sha, String(batch.count)] + batch.map { keys.sessions($0.value) }
-                                  + [String(leaseMilliseconds)] + batch.map(\.key)) { _ in }
+                    var arguments: [String] = ["EVALSHA", sha, String(batch.count)]
+                    arguments += batch.map { keys.sessions($0.value) }
+                    arguments.append(String(leaseMilliseconds))
+                    arguments += batch.map(\.key)
+                    commands.send(arguments) { _ in }
                 }
             }
             scheduleRenewal()
