@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(libssl-dev libjwt-dev libhiredis-dev openssl pkg-config ca-certificates)
 if [ "${1:-}" = "--test" ]; then
   # redis-server (with redis-cli): the cluster tests start their own on loopback.
-  packages+=(python3 redis-server)
+  packages+=(python3 redis-server curl)
 fi
 
 missing=()

@@ -18,5 +18,7 @@ set -e
 [ "$status" -eq 0 ] || { echo "swift test failed ($status); full log: .build/swift-test.log"; exit "$status"; }
 echo "==> interop test (Python websockets over TLS 1.3, operator commands, kill -9 recovery)"
 scripts/interop-test.sh
+echo "==> cluster: two instances behind a real redis-server, kill -9 of one"
+scripts/cluster-test.sh
 echo "==> dashboard in a real browser (headless Chromium) and the JS client's unit tests"
 scripts/browser-test.sh

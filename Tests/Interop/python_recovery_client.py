@@ -30,7 +30,7 @@ async def main(port: int, ca: str, token: str, since: int, last: int) -> int:
         expected = list(range(since + 1, last + 1))
         if seen != expected:
             raise SystemExit(f"FAIL recovered {seen}, expected {expected}")
-    print(f"recovery: seq {since + 1}..{last} recovered after kill -9, in order, once each")
+    print(f"recovery: seq {since + 1}..{last} recovered on port {port}, in order, once each")
     return 0
 
 
