@@ -147,6 +147,12 @@ final class ClusterTests: XCTestCase {
         XCTAssertThrowsError(try publish("order:acct-1", id: 99, via: feed), "a publish that cannot be numbered is refused") { error in
             XCTAssertTrue("\(error)".contains("unavailable"), "\(error)")
         }
+        let http = try publisherSide.client()
+        let body = #"{"channel":"order:acct-1","data":{"n":99}}"#
+        try http.send("POST /api/v1/publish HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.token(sub: "feed", roles: ["producer"]))\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        let refused = try http.readResponse()
+        XCTAssertEqual(refused.status, 503, "over HTTPS the same refusal is a 503")
+        XCTAssertTrue(refused.body.contains(#""error":"unavailable""#), refused.body)
         // Local subscribers keep being served: the session answers pings.
         try client.sendText(#"{"type":"ping","id":"p"}"#)
         XCTAssertEqual(try client.nextJSON()["type"] as? String, "pong")
@@ -189,6 +195,13 @@ final class ClusterTests: XCTestCase {
         let late = try server.session(token: TestServer.token(sub: "acct-1"))
         try subscribe(late, ["tick:EURUSD"], since: ["tick:EURUSD": 2])
         XCTAssertEqual(try late.nextJSON()["type"] as? String, "recovery_failed")
+    }
+
+    func testABadRedisURLIsAClearStartupError() throws {
+        XCTAssertThrowsError(try TestServer(loops: 1) { $0.cluster.redis = "http://127.0.0.1:6379" }) { error in
+            XCTAssertTrue("\(error)".contains("--redis"), "\(error)")
+            XCTAssertTrue("\(error)".contains("redis://"), "names the expected form: \(error)")
+        }
     }
 
     func testConnectionCapPerSubjectHoldsAcrossInstances() throws {
