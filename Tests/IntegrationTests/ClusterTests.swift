@@ -172,6 +172,24 @@ final class ClusterTests: XCTestCase {
         XCTAssertEqual(next.n, 4)
     }
 
+    func testAnInstanceWhoseBusLinkDropsCatchesUpFromTheSharedStream() throws {
+        let publisherSide = try instance(), subscriberSide = try instance()
+        let feed = try producer(on: publisherSide)
+        let client = try subscriberSide.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(client, ["order:acct-1"])
+        try publish("order:acct-1", id: 1, via: feed)
+        XCTAssertEqual(try nextMessage(client).seq, 1)
+        // Redis drops every subscriber link; what is published meanwhile only
+        // reaches the stream, and the reconnected instance must fetch it.
+        XCTAssertNotEqual(try redis.cli(["CLIENT", "KILL", "TYPE", "pubsub"]), "0")
+        for n in 2...6 { try publish("order:acct-1", id: n, via: feed) }
+        for n in 2...6 {
+            let message = try nextMessage(client)
+            XCTAssertEqual(message.type, "order_update", "no gap notice: the stream still held them")
+            XCTAssertEqual(message.seq, n)
+        }
+    }
+
     func testMessagesTheSharedHistoryLostAreAnnouncedNotSkipped() throws {
         let server = try instance()
         let feed = try producer(on: server)
