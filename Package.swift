@@ -37,7 +37,9 @@ let package = Package(
             resources: [.copy("Dashboard")]
         ),
         .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket"]),
-        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "TLS", "Auth", "Policy", "Audit"]),
+        // The load generator behind `streamd bench`.
+        .target(name: "StreamBench", dependencies: ["NetCore", "TLS", "WebSocket", "StreamClient", "Metrics"]),
+        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit"]),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
@@ -49,9 +51,10 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient"]),
+        .testTarget(name: "StreamBenchTests", dependencies: ["StreamBench"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast", "StreamClient"]
+            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast", "StreamClient", "StreamBench"]
         ),
     ],
     swiftLanguageModes: [.v6]

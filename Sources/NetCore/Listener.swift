@@ -56,3 +56,36 @@ public enum Connector {
         return fd
     }
 }
+
+extension Connector {
+    /// Starts a non-blocking connect for an event loop: the socket is
+    /// non-blocking from the start, so a full accept queue on the server
+    /// never stalls the loop. `inProgress` means: wait for writability, then
+    /// ask `pendingError` whether it worked.
+    public static func startConnect(to address: SocketAddress) throws(SystemError) -> (fd: Int32, inProgress: Bool) {
+        let fd = try syscallNoBlock("socket") {
+            Glibc.socket(address.family, CLinux_SOCK_STREAM() | CLinux_SOCK_NONBLOCK() | CLinux_SOCK_CLOEXEC(), 0)
+        }
+        Socket.setNoDelay(fd)
+        while true {
+            if address.withSockAddr({ Glibc.connect(fd, $0, $1) }) == 0 { return (fd, false) }
+            let code = errno
+            if code == EINTR { continue }
+            // EINPROGRESS is the normal answer of a non-blocking connect; loopback may
+            // also say EAGAIN when it is out of request slots, which is a real failure.
+            if code == EINPROGRESS { return (fd, true) }
+            Socket.close(fd)
+            throw SystemError("connect(\(address))", errno: code)
+        }
+    }
+}
+
+extension Socket {
+    /// The error a non-blocking connect ended with (SO_ERROR), 0 when it succeeded.
+    public static func pendingError(_ fd: Int32) -> Int32 {
+        var code: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) != 0 { return errno }
+        return code
+    }
+}
