@@ -24,13 +24,16 @@ extension BenchRunner {
             guard !isStopping else { break }
             _ = ask([publisher]) { $0.setRate(rate) }
             pace(settings.warmup) { fanoutStatus(pools, phase: "warm-up @\(Int(rate))/s") }
-            let start = WallTime.nanoseconds()
+            // The window opens a little in the future, so every loop knows it
+            // before the first message stamped inside it is sent.
+            let start = WallTime.nanoseconds() + 50_000_000
             let end = start + Int64(settings.duration * 1e9)
+            _ = ask([publisher]) { $0.setWindow(start: start, end: end) }
             _ = ask(pools) { pool in
                 pool.setWindow(start: start, end: end)
                 _ = pool.takeWindow()
             }
-            _ = ask([publisher]) { $0.setWindow(start: start, end: end) }
+            MonotonicClock.sleep(milliseconds: Int(max(0, start - WallTime.nanoseconds()) / 1_000_000))
             let server0 = sampleServer()
             let bench0 = ProcessStats.cpuSeconds()
             let t0 = MonotonicClock.now()
