@@ -76,7 +76,7 @@ extension BenchRunner {
         while MonotonicClock.now() < deadline {
             let state = ask([publisher]) { $0.state() }[0]
             if state.open { return }
-            if let failure = state.fatal { throw BenchError(Self.explain(failure, who: "publisher")) }
+            if let failure = state.fatal { throw BenchError(explain(failure, who: "publisher")) }
             MonotonicClock.sleep(milliseconds: 20)
         }
         throw BenchError("the publisher connection did not open within 30 s")
@@ -127,7 +127,7 @@ extension BenchRunner {
         let server1 = sampleServer()
         var stats = HandshakeStats()
         for pool in ask(pools, { $0.takeStats() }) { stats.merge(pool) }
-        if let failure = fatal ?? stats.fatal { throw BenchError(Self.explain(failure, who: "subscriber")) }
+        if let failure = fatal ?? stats.fatal { throw BenchError(explain(failure, who: "subscriber")) }
         let seconds = Double(t1 - t0) / 1e9
         var outcome = HandshakeOutcome(seconds: seconds, concurrency: settings.concurrency, completed: stats.completed,
                                        latency: stats.histogram, failures: stats.failures,

@@ -18,6 +18,7 @@ public final class BenchRunner: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let startedAt = MonotonicClock.now()
     var notes: [String] = []
+    var endpoint: StreamEndpoint { target.endpoint }
 
     /// `progress` receives a status line about once a second (nil: silent).
     public init(settings: BenchSettings, target: BenchTarget, probe: ServerProbe,
@@ -129,7 +130,7 @@ public final class BenchRunner: @unchecked Sendable {
                 throw BenchError("the server denied the subscription to \(settings.channel): \(denied) (the token's roles must allow subscribing to it)")
             }
             if let failure = states.lazy.compactMap(\.fatal).first {
-                throw BenchError(Self.explain(failure, who: "subscriber"))
+                throw BenchError(explain(failure, who: "subscriber"))
             }
             if up >= total || isStopping { return }
             let now = MonotonicClock.now()
@@ -145,10 +146,12 @@ public final class BenchRunner: @unchecked Sendable {
         }
     }
 
-    static func explain(_ failure: BenchFailure, who: String) -> String {
+    func explain(_ failure: BenchFailure, who: String) -> String {
         var text: String
         if case .refused = failure {
             text = "the server refused the \(who) token: \(failure.description)"
+        } else if case .connect = failure {
+            text = "a \(who) connection to \(endpoint.authority) failed: \(failure.description)"
         } else {
             text = "a \(who) connection failed: \(failure.description)"
         }
