@@ -13,14 +13,13 @@ enum BenchReport {
                 addStep(step, to: &table, prefix: "at_\(rate)_", label: "@\(rate)/s ", brief: true)
             }
             table.add("highest_sustained_rate", "highest sustained rate", result.highestSustainedRate, decimals: 0, "msgs/s")
-            table.add("sustained_conditions", "sustained means",
-                      .text("ratio >= \(settings.minimumDeliveryRatio), p99 <= \(SummaryTable.fixed(settings.maximumP99Seconds * 1000, decimals: 0)) ms"))
+            table.note("sustained: delivery ratio >= \(settings.minimumDeliveryRatio) and p99 <= \(SummaryTable.fixed(settings.maximumP99Seconds * 1000, decimals: 0)) ms")
         case .handshakes:
             if let outcome = result.handshakes { addHandshakes(outcome, to: &table) }
         case .idle:
             if let outcome = result.idle { addIdle(outcome, to: &table) }
         }
-        for (index, note) in result.notes.enumerated() { table.add("note_\(index + 1)", "note", .text(note)) }
+        for note in result.notes { table.note(note) }
         return table
     }
 

@@ -17,6 +17,9 @@ public struct SummaryTable: Sendable, Equatable {
     }
 
     public private(set) var rows: [Row] = []
+    /// Sentences printed under the table (and as `notes` in JSON), kept out of
+    /// the columns so a long one does not widen them.
+    public private(set) var notes: [String] = []
 
     public init() {}
 
@@ -28,6 +31,8 @@ public struct SummaryTable: Sendable, Equatable {
     public mutating func add(_ key: String, _ metric: String, _ value: Double?, decimals: Int, _ unit: String = "") {
         add(key, metric, value.map { .number($0, decimals: decimals) } ?? .missing, unit)
     }
+
+    public mutating func note(_ text: String) { notes.append(text) }
 
     public func value(_ key: String) -> Value? { rows.first { $0.key == key }?.value }
 
@@ -44,12 +49,15 @@ public struct SummaryTable: Sendable, Equatable {
             if !row.unit.isEmpty { line += "  " + row.unit }
             out += line + "\n"
         }
+        for note in notes { out += "note: \(note)\n" }
         return out
     }
 
     /// `{"scenario":"fanout","delivered_per_s":19980.1,...}` in row order.
     public func json() -> String {
-        "{" + rows.map { "\"\(Self.escape($0.key))\":\(Self.jsonValue($0.value))" }.joined(separator: ",") + "}"
+        var fields = rows.map { "\"\(Self.escape($0.key))\":\(Self.jsonValue($0.value))" }
+        if !notes.isEmpty { fields.append("\"notes\":[" + notes.map { "\"\(Self.escape($0))\"" }.joined(separator: ",") + "]") }
+        return "{" + fields.joined(separator: ",") + "}"
     }
 
     static func text(_ value: Value) -> String {

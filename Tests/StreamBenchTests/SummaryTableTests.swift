@@ -30,8 +30,10 @@ final class SummaryTableTests: XCTestCase {
         XCTAssertEqual(sample().json(),
                        #"{"scenario":"fanout","subscribers":1000,"delivered_per_s":19980,"delivery_ratio":1.0000,"latency_p99_ms":1.23,"server_cpu_percent":null}"#)
         var table = SummaryTable()
-        table.add("note_1", "note", .text("a \"quoted\"\nline"))
-        XCTAssertEqual(table.json(), #"{"note_1":"a \"quoted\"\nline"}"#)
+        table.add("what", "what", .text("a \"quoted\"\nline"))
+        table.note("a note")
+        XCTAssertEqual(table.json(), #"{"what":"a \"quoted\"\nline","notes":["a note"]}"#)
+        XCTAssertTrue(table.render().hasSuffix("\nnote: a note\n"), "notes go under the table, outside the columns")
     }
 
     func testFixedDecimals() {
