@@ -45,7 +45,9 @@ let package = Package(
         .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket"]),
         // A non-blocking Redis client on the event loops; hiredis parses replies.
         .target(name: "Redis", dependencies: ["CHiredis", "NetCore"]),
-        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "TLS", "Auth", "Policy", "Audit"]),
+        // The load generator behind `streamd bench`.
+        .target(name: "StreamBench", dependencies: ["NetCore", "TLS", "WebSocket", "StreamClient", "Metrics"]),
+        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit"]),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
@@ -58,9 +60,10 @@ let package = Package(
         .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "NetCore"]),
+        .testTarget(name: "StreamBenchTests", dependencies: ["StreamBench"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast", "StreamClient"]
+            dependencies: ["StreamServer", "TLS", "WebSocket", "NetCore", "Auth", "Policy", "Audit", "Broadcast", "StreamClient", "StreamBench"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -82,6 +82,19 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// A counter whose value is read when rendering, for totals another
+    /// source keeps (the process's CPU seconds). `read` must never decrease.
+    public func counterFunction(
+        _ name: String, help: String, labels: [(String, String)] = [], _ read: @escaping @Sendable () -> Double
+    ) {
+        let value = child(name, help: help, kind: .counter, labels: labels, replacingFunction: read) {
+            .function(read)
+        }
+        guard case .function = value else {
+            preconditionFailure("metric \(name)\(PrometheusText.labelSet(labels)) is already a plain counter")
+        }
+    }
+
     /// The exposition text: each family's HELP and TYPE once, families in
     /// registration order, children in registration order.
     public func render() -> String {

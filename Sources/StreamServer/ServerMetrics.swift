@@ -49,6 +49,7 @@ final class ServerMetrics: Sendable {
         publishToWriteSeconds = registry.histogram("streamd_publish_to_write_seconds", help: "Publish to the frame's TLS write",
                                                    buckets: MetricBuckets.latency)
         published = registry.counter("streamd_published_total", help: "Messages published (all channels)")
+        ProcessStats.register(in: registry)
     }
 
     func refusal(_ reason: String) -> Counter {

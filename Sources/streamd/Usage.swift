@@ -16,6 +16,7 @@ enum Usage {
       publish        publish a message (or a batch) over HTTPS
       audit verify   check the audit log's hash chain
       audit query    filter audit events by subject, event, outcome and time
+      bench          measure a server: fan-out rate and latency, handshakes, memory per connection
 
     Run `streamd <command> --help` for the options of a command.
     """

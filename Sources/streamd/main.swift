@@ -20,6 +20,8 @@ case "publish":
     status = PublishCommand.run(Array(arguments.dropFirst()))
 case "audit":
     status = AuditCommand.run(Array(arguments.dropFirst()))
+case "bench":
+    status = BenchCommand.run(Array(arguments.dropFirst()))
 case "-h", "--help", "help", nil:
     print(Usage.main)
     status = arguments.isEmpty ? 2 : 0

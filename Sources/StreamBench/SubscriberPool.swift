@@ -1,0 +1,175 @@
+import NetCore
+import StreamClient
+import TLS
+
+/// One loop's share of the subscribers: opens them (a bounded number at a
+/// time), subscribes each to the bench channel, and counts what arrives.
+/// Confined to its loop; the runner reaches it only through `loop.execute`.
+final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
+    let loop: EventLoop
+    private let scratch = LoopScratch()
+    private let endpoint: StreamEndpoint
+    private let context: TLSContext
+    private let token: String
+    private let channel: String
+    private let target: Int
+    private let inFlightLimit: Int
+    private let timeoutSeconds: Double
+
+    private var live: [ObjectIdentifier: BenchConnection] = [:]
+    private var started = 0
+    private var opened = 0
+    private var subscribed = 0
+    private var failedToOpen = 0
+    private var fatal: BenchFailure?
+    private var deniedMessage: String?
+    private var disconnects: [String: Int] = [:]
+
+    private var window: (start: Int64, end: Int64)?
+    private var stats = WindowStats()
+    private var progress = ProgressCounters()
+
+    init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, channel: String,
+         target: Int, inFlightLimit: Int, timeoutSeconds: Double = 30) {
+        self.loop = loop
+        self.endpoint = endpoint
+        self.context = context
+        self.token = token
+        self.channel = channel
+        self.target = target
+        self.inFlightLimit = max(1, inFlightLimit)
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    // MARK: Commands from the runner (on the loop)
+
+    func open() { startMore() }
+
+    func setWindow(start: Int64, end: Int64) { window = (start, end) }
+
+    /// The window's figures; resets them for the next window.
+    func takeWindow() -> WindowStats {
+        var taken = stats
+        taken.subscribed = subscribed
+        taken.disconnects = disconnects
+        stats = WindowStats()
+        return taken
+    }
+
+    func takeProgress() -> PoolProgress {
+        let taken = PoolProgress(target: target, opened: opened, subscribed: subscribed, fatal: fatal, denied: deniedMessage,
+                                 delivered: progress.delivered, histogram: progress.histogram,
+                                 disconnected: disconnects.values.reduce(0, +))
+        progress = ProgressCounters()
+        return taken
+    }
+
+    func closeAll() {
+        for connection in live.values { connection.abort() }
+        live.removeAll()
+    }
+
+    // MARK: Opening
+
+    private func startMore() {
+        while fatal == nil, started < target, started - opened - failedToOpen < inFlightLimit {
+            started += 1
+            do {
+                let connection = try BenchConnection(loop: loop, scratch: scratch, endpoint: endpoint, context: context,
+                                                     token: token, delegate: self)
+                live[ObjectIdentifier(connection)] = connection
+                connection.start(timeoutSeconds: timeoutSeconds)
+            } catch {
+                failedToOpen += 1
+                fatal = .tls("cannot create a TLS connection: \(error)")
+            }
+        }
+    }
+
+    func connectionOpened(_ connection: BenchConnection) {
+        opened += 1
+        connection.sendText(#"{"type":"subscribe","id":1,"channels":["\#(channel)"]}"#)
+        startMore()
+    }
+
+    func connection(_ connection: BenchConnection, received text: [UInt8], at now: Int64) {
+        let scan = MessageScan(text)
+        switch scan.kind {
+        case .stream:
+            if let seq = scan.seq {
+                if connection.lastSeq > 0 && seq > connection.lastSeq + 1 { stats.gaps += UInt64(seq - connection.lastSeq - 1) }
+                if seq > connection.lastSeq { connection.lastSeq = seq } else { stats.outOfOrder += 1 }
+            }
+            guard let sent = scan.sentNanoseconds else { return }
+            let latency = UInt64(max(0, now - sent))
+            progress.delivered += 1
+            progress.histogram.record(latency)
+            if let window, sent >= window.start, sent < window.end {
+                stats.delivered += 1
+                stats.histogram.record(latency)
+            }
+        case .subscribed:
+            if MessageScan.deniesSomething(text) {
+                deniedMessage = String(decoding: text, as: UTF8.self)
+                return
+            }
+            connection.welcomed = true
+            subscribed += 1
+        case .error:
+            stats.errors += 1
+        case .welcome, .ack, .other:
+            break
+        }
+    }
+
+    func connectionEnded(_ connection: BenchConnection, _ end: BenchConnection.End) {
+        live[ObjectIdentifier(connection)] = nil
+        guard case .failed(let failure) = end else { return }
+        if connection.welcomed {
+            subscribed -= 1
+            disconnects[failure.reason, default: 0] += 1
+        } else {
+            // Not subscribed yet: the run cannot go on without its subscribers.
+            failedToOpen += 1
+            if fatal == nil { fatal = failure }
+        }
+    }
+}
+
+/// What one loop measured during a window.
+struct WindowStats: Sendable {
+    var delivered: UInt64 = 0
+    var gaps: UInt64 = 0
+    var outOfOrder: UInt64 = 0
+    var errors: UInt64 = 0
+    var histogram = LatencyHistogram()
+    var subscribed = 0
+    var disconnects: [String: Int] = [:]
+
+    mutating func merge(_ other: WindowStats) {
+        delivered += other.delivered
+        gaps += other.gaps
+        outOfOrder += other.outOfOrder
+        errors += other.errors
+        histogram.merge(other.histogram)
+        subscribed += other.subscribed
+        disconnects.merge(other.disconnects, uniquingKeysWith: +)
+    }
+}
+
+struct ProgressCounters {
+    var delivered: UInt64 = 0
+    var histogram = LatencyHistogram()
+}
+
+/// One loop's state for the progress line and the runner's checks.
+struct PoolProgress: Sendable {
+    var target: Int
+    var opened: Int
+    var subscribed: Int
+    var fatal: BenchFailure?
+    var denied: String?
+    var delivered: UInt64
+    var histogram: LatencyHistogram
+    var disconnected: Int
+}
