@@ -42,23 +42,13 @@ final class ClusterTests: XCTestCase {
         try server.session(token: TestServer.token(sub: "feed", roles: ["producer"]))
     }
 
-    /// Publishes over wss; the ack's seq, or the error's JSON as a failure.
     @discardableResult
     private func publish(_ channel: String, id: Int, via client: TestClient) throws -> Int {
-        try client.sendText(#"{"type":"publish","id":\#(id),"channel":"\#(channel)","data":{"n":\#(id)}}"#)
-        while true {
-            let answer = try client.nextJSON()
-            if answer["type"] as? String == "ack" { return (answer["data"] as? [String: Any])?["seq"] as? Int ?? -1 }
-            if answer["type"] as? String == "error" { throw TestClient.Failure(description: "publish refused: \(answer)") }
-        }
+        try client.publish(channel, #"{"n":\#(id)}"#, id: id)
     }
 
     private func subscribe(_ client: TestClient, _ channels: [String], since: [String: Int]? = nil) throws {
-        var request: [String: Any] = ["type": "subscribe", "id": 1, "channels": channels]
-        if let since { request["since"] = since }
-        try client.sendText(String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self))
-        let answer = try client.nextJSON()
-        XCTAssertEqual(answer["type"] as? String, "subscribed", "\(answer)")
+        try client.subscribe(channels, since: since)
     }
 
     /// The next stream message (skipping nothing: every message must be one).

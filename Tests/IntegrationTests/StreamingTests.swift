@@ -16,21 +16,11 @@ final class StreamingTests: XCTestCase {
     override func tearDown() { server?.stop() }
 
     private func publish(_ channel: String, _ data: String = #"{"status":"new"}"#, id: Int = 1, on client: TestClient? = nil) throws -> Int {
-        let sender = client ?? producer!
-        try sender.sendText(#"{"type":"publish","id":\#(id),"channel":"\#(channel)","data":\#(data)}"#)
-        while true {
-            let answer = try sender.nextJSON()
-            if answer["type"] as? String == "ack" { return (answer["data"] as? [String: Any])?["seq"] as? Int ?? -1 }
-            if answer["type"] as? String == "error" { throw TestClient.Failure(description: "publish refused: \(answer)") }
-        }
+        try (client ?? producer!).publish(channel, data, id: id)
     }
 
     private func subscribe(_ client: TestClient, _ channels: [String], since: [String: Int]? = nil) throws {
-        var request: [String: Any] = ["type": "subscribe", "id": 1, "channels": channels]
-        if let since { request["since"] = since }
-        try client.sendText(String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self))
-        let answer = try client.nextJSON()
-        XCTAssertEqual(answer["type"] as? String, "subscribed", "\(answer)")
+        try client.subscribe(channels, since: since)
     }
 
     func testSeqStartsAtOneAndSinceRecoversExactlyWhatWasMissed() throws {
