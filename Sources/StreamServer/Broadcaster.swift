@@ -201,11 +201,14 @@ public final class Broadcaster: @unchecked Sendable {
     /// For `since` recovery: what a client that saw `seq` on `channel` missed.
     public func messages(on channel: String, after seq: UInt64) -> HistoryLookup {
         channels.withLock { table in
-            let last = table.states[channel]?.history.lastSeq ?? 0
-            // In a cluster, seq is one sequence for every instance: a client
-            // ahead of this one saw messages on their way here, which its
-            // watermark will skip. Alone, ahead means another server epoch.
-            if cluster != nil, seq >= last { return .upToDate }
+            // In a cluster, seq is one sequence for every instance: a client a
+            // little ahead of this one saw messages still on their way here,
+            // which its watermark will skip. Far ahead, or on a channel this
+            // instance has never seen, it is another epoch: not recoverable.
+            if cluster != nil, let last = table.states[channel]?.history.lastSeq, seq > last,
+               seq - last <= UInt64(settings.historyDepth) {
+                return .upToDate
+            }
             guard let state = table.states[channel] else {
                 return seq == 0 ? .upToDate : .unavailable(oldestAvailable: nil)
             }
