@@ -25,32 +25,32 @@ extension Connection {
     }
 
     /// A stream message for one of this session's subscriptions (on our loop).
-    func deliver(_ message: StreamMessage) {
-        guard phase == .webSocket, let session else { return }
+    /// `kind` and `policy` are the message's, resolved once by the loop.
+    /// Returns whether the frame was queued; the loop counts queued frames
+    /// once per message (the rarer outcomes are counted here).
+    func deliver(_ message: StreamMessage, kind: ChannelKind, policy: DeliveryPolicy) -> Bool {
+        guard phase == .webSocket, let session else { return false }
         // Defence in depth: a private channel reaches only a session its
         // entitlements allow, whatever the index holds.
-        let kind = message.kind ?? .order
         if kind.isPrivate {
-            guard session.entitlements.maySubscribe(message.channel) else { return }
+            guard session.entitlements.maySubscribe(message.channel) else { return false }
         }
-        if message.expiresAtMilliseconds != nil, message.isExpired(atMilliseconds: WallClock.nowMilliseconds()) { return }
-        if !session.watermarks.isEmpty, let seen = session.watermarks[message.channel], message.seq <= seen { return }
-        let policy = context.broadcaster.deliveryPolicy(for: kind)
-        let metrics = context.metrics!
+        if message.expiresAtMilliseconds != nil, message.isExpired(atMilliseconds: WallClock.nowMilliseconds()) { return false }
+        if !session.watermarks.isEmpty, let seen = session.watermarks[message.channel], message.seq <= seen { return false }
         switch enqueue(message, policy: policy) {
         case .queued:
             session.messagesOut += 1
             session.bytesOut += message.frame.count
-            metrics.messagesOutByKind[kind]?.increment(shard: context.shard)
-            metrics.bytesOut.increment(shard: context.shard, by: message.frame.count)
+            return true
         case .conflated:
-            metrics.conflated.increment(shard: context.shard)
+            context.metrics.conflated.increment(shard: context.shard)
         case .dropped:
-            metrics.dropped.increment(shard: context.shard)
+            context.metrics.dropped.increment(shard: context.shard)
         case .overflow:
-            metrics.slowConsumerCloses.increment(shard: context.shard)
+            context.metrics.slowConsumerCloses.increment(shard: context.shard)
             slowConsumer(session)
         }
+        return false
     }
 
     /// A reliable message did not fit: the client is too far behind to be

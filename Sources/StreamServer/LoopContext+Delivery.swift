@@ -4,9 +4,18 @@ import NetCore
 
 extension LoopContext {
     /// Runs on this loop: the message's frame goes to each matching session once.
+    /// What is the same for every recipient (kind, policy, counters) is resolved
+    /// here once per message, not once per subscriber.
     func deliver(_ message: StreamMessage) {
+        let kind = message.kind ?? .order
+        let policy = broadcaster.deliveryPolicy(for: kind)
+        var queued = 0
         subscriptions.forEachSubscriber(of: message.channel) { connection in
-            connection.deliver(message)
+            if connection.deliver(message, kind: kind, policy: policy) { queued += 1 }
+        }
+        if queued > 0 {
+            metrics.messagesOutByKind[kind]?.increment(shard: shard, by: queued)
+            metrics.bytesOut.increment(shard: shard, by: queued * message.frame.count)
         }
         writeLatency.note(message.publishedAtNanoseconds)
         loop.requestFlush(writeLatency)
