@@ -137,8 +137,6 @@ public final class Broadcaster: @unchecked Sendable {
     /// kinds), history, latest tick, then every loop. Called with the lock
     /// held, so loops see each channel's messages in seq order.
     private func accept(_ message: NumberedMessage, publishedAt: UInt64, into table: inout ChannelTable) throws(PublishError) {
-        var state = table.states[message.channel] ?? ChannelState(history: ChannelHistory(
-            depth: settings.historyDepth, maxAgeMilliseconds: Int64(settings.historyMaxAgeSeconds * 1000)))
         if message.kind.isPrivate, let durable {
             do {
                 try durable.append(DurableRecord(channel: message.channel, seq: message.seq, timeMilliseconds: message.timeMilliseconds,
@@ -151,13 +149,17 @@ public final class Broadcaster: @unchecked Sendable {
         let streamMessage = StreamMessage(channel: message.channel, type: message.kind.messageType, seq: message.seq,
                                           frame: FrameEncoder.frame(opcode: .text, payload: message.payload),
                                           expiresAtMilliseconds: message.expiresAtMilliseconds, publishedAtNanoseconds: publishedAt)
-        state.history.append(streamMessage, timeMilliseconds: message.timeMilliseconds)
-        table.states[message.channel] = state
+        // Appended in place: a copy of the state would copy the whole history ring per message.
+        table.states[message.channel, default: newChannelState()].history.append(streamMessage, timeMilliseconds: message.timeMilliseconds)
         if message.kind == .tick { table.latestTicks[message.channel] = streamMessage }
         for context in contexts {
             let box = UncheckedBox(context)
             context.loop.execute { box.value.deliver(streamMessage) }
         }
+    }
+
+    private func newChannelState() -> ChannelState {
+        ChannelState(history: ChannelHistory(depth: settings.historyDepth, maxAgeMilliseconds: Int64(settings.historyMaxAgeSeconds * 1000)))
     }
 
     /// A message numbered by the cluster bus (any instance's publish), in the

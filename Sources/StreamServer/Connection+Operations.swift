@@ -24,6 +24,10 @@ extension Connection {
         context.metrics.messagesIn.increment(shard: context.shard)
         context.metrics.bytesIn.increment(shard: context.shard, by: payload.count)
         guard admitMessage(session) else { return }
+        // Producers' publishes skip building objects; anything unusual takes the general path.
+        if let skim = PublishSkim.skim(payload), skim.type == "publish", let item = publishItem(skim, payload) {
+            return publish(item, id: skim.id, session)
+        }
 
         let request: ClientRequest
         switch ClientRequest.parse(payload) {
@@ -207,11 +211,15 @@ extension Connection {
         case .success(let parsed): item = parsed
         case .failure(let problem): return sendError(id: request.id, code: "bad_request", "publish \(problem.message)")
         }
+        publish(item, id: request.id, session)
+    }
+
+    /// A checked publish item, whichever path parsed it: policy, then the broadcaster.
+    func publish(_ item: PublishItem, id: String?, _ session: Session) {
         guard session.entitlements.mayPublish(item.channel) else {
             auditPublish(item.channel, outcome: "denied", reason: "forbidden", session)
-            return sendError(id: request.id, code: "forbidden", "you may not publish on \(item.channel)")
+            return sendError(id: id, code: "forbidden", "you may not publish on \(item.channel)")
         }
-        let id = request.id
         let channel = item.channel
         let connection = UncheckedBox(self)
         context.broadcaster.publish(channel: channel, dataJSON: item.dataJSON,

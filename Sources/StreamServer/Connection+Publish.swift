@@ -158,6 +158,21 @@ extension Connection {
         return .success(PublishItem(channel: channel, dataJSON: String(decoding: encoded, as: UTF8.self), expiresAtMilliseconds: expires))
     }
 
+    /// The same item from a skimmed wss `publish`, or nil when anything is
+    /// off (the general path then answers with the precise error).
+    func publishItem(_ skim: PublishSkim, _ payload: [UInt8]) -> PublishItem? {
+        guard let channel = skim.channel, let data = skim.data,
+              ChannelRules.problem(with: channel, maxBytes: state.limits.maxChannelNameBytes, allowWildcard: false) == nil,
+              let kind = ChannelKind(channel: channel), skim.event == nil || skim.event == kind.messageType
+        else { return nil }
+        var expires: Int64?
+        if let text = skim.validUntil ?? skim.dataValidUntil {
+            guard let ms = AuditQuery.parseTime(text) else { return nil }
+            expires = ms
+        }
+        return PublishItem(channel: channel, dataJSON: String(decoding: payload[data], as: UTF8.self), expiresAtMilliseconds: expires)
+    }
+
     private func auditHTTPPublish(outcome: String, reason: String?, claims: Claims?, channels: [String]) {
         var details: [(String, AuditValue)] = [("via", .string("https"))]
         if !channels.isEmpty {

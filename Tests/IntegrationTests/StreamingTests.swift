@@ -95,6 +95,15 @@ final class StreamingTests: XCTestCase {
         XCTAssertEqual(try trader.nextJSON()["seq"] as? Int, 2, "seq 1 expired: skipped, not a gap")
     }
 
+    func testPublishedDataIsForwardedAsThePublisherWroteIt() throws {
+        let trader = try server.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(trader, ["tick:EURUSD"])
+        XCTAssertEqual(try publish("tick:EURUSD", #"{"z": 1.50, "a":[true, null], "t":"\u00e9"}"#), 1)
+        guard case .text(let bytes) = try trader.nextEvent() else { return XCTFail("expected the tick") }
+        XCTAssertTrue(String(decoding: bytes, as: UTF8.self).hasSuffix(#","data":{"z": 1.50, "a":[true, null], "t":"\u00e9"}}"#),
+                      "not re-encoded: \(String(decoding: bytes, as: UTF8.self))")
+    }
+
     func testHTTPSPublishReachesWssSubscribers() throws {
         let trader = try server.session(token: TestServer.token(sub: "acct-1"))
         try subscribe(trader, ["order:acct-1", "tick:EURUSD"])
