@@ -14,12 +14,18 @@ public struct ClusterSettings: Sendable, Codable, Equatable {
     public var replyTimeoutSeconds = 3.0
     /// Longest wait between reconnect attempts (exponential backoff with jitter from 0.1 s).
     public var maxBackoffSeconds = 5.0
+    /// Commands awaiting Redis's replies per link; beyond it a publish is refused with `unavailable`.
+    public var maxPendingCommands = 100_000
+    /// Messages one channel may hold back while its gap is fetched from the
+    /// stream; beyond it the gap is declared (a `recovery_failed` notice) and delivery goes on.
+    public var maxHeldPerChannel = 10_000
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case redis, keyPrefix = "key_prefix", sessionLeaseSeconds = "session_lease_s"
         case replyTimeoutSeconds = "reply_timeout_s", maxBackoffSeconds = "max_backoff_s"
+        case maxPendingCommands = "max_pending_commands", maxHeldPerChannel = "max_held_per_channel"
     }
 
     public init(from decoder: Decoder) throws {
@@ -30,6 +36,8 @@ public struct ClusterSettings: Sendable, Codable, Equatable {
         sessionLeaseSeconds = try c.decodeIfPresent(Double.self, forKey: .sessionLeaseSeconds) ?? d.sessionLeaseSeconds
         replyTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .replyTimeoutSeconds) ?? d.replyTimeoutSeconds
         maxBackoffSeconds = try c.decodeIfPresent(Double.self, forKey: .maxBackoffSeconds) ?? d.maxBackoffSeconds
+        maxPendingCommands = try c.decodeIfPresent(Int.self, forKey: .maxPendingCommands) ?? d.maxPendingCommands
+        maxHeldPerChannel = try c.decodeIfPresent(Int.self, forKey: .maxHeldPerChannel) ?? d.maxHeldPerChannel
     }
 
     /// What is wrong with these settings, field by field (empty when nothing).
@@ -39,6 +47,8 @@ public struct ClusterSettings: Sendable, Codable, Equatable {
         if sessionLeaseSeconds < 3 { found.append("cluster.session_lease_s must be at least 3") }
         if replyTimeoutSeconds <= 0 { found.append("cluster.reply_timeout_s must be above 0") }
         if maxBackoffSeconds < 0.1 { found.append("cluster.max_backoff_s must be at least 0.1") }
+        if maxPendingCommands < 1 { found.append("cluster.max_pending_commands must be at least 1") }
+        if maxHeldPerChannel < 1 { found.append("cluster.max_held_per_channel must be at least 1") }
         return found
     }
 }

@@ -51,8 +51,8 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
     private let connected = Atomic<Bool>(false)
     var isConnected: Bool { connected.load(ordering: .relaxed) }
 
-    /// Most messages one channel may queue behind a fetch from the stream.
-    static let maxPendingPerChannel = 10_000
+    /// Most messages one channel may hold back behind a fetch from the stream.
+    private let maxHeldPerChannel: Int
 
     init(endpoint: RedisEndpoint, settings: ClusterSettings, loop: EventLoop, broadcaster: Broadcaster,
          historyDepth: Int, registry: MetricsRegistry, logger: Logger) {
@@ -63,8 +63,9 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
         self.logger = logger
         streamLength = max(historyDepth, 1)
         leaseMilliseconds = Int(settings.sessionLeaseSeconds * 1000)
+        maxHeldPerChannel = settings.maxHeldPerChannel
         let options = RedisConnectionOptions(initialBackoff: 0.1, maxBackoff: settings.maxBackoffSeconds,
-                                             replyTimeout: settings.replyTimeoutSeconds)
+                                             replyTimeout: settings.replyTimeoutSeconds, maxPending: settings.maxPendingCommands)
         commands = RedisConnection(endpoint: endpoint, loop: loop, name: "redis-commands", options: options)
         bus = RedisConnection(endpoint: endpoint, loop: loop, name: "redis-bus", options: options)
         metrics = ClusterMetrics(registry: registry, shard: loop.index)
@@ -206,7 +207,7 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
     private func take(_ message: NumberedMessage) {
         if pendingFetch[message.channel] != nil {
             pendingFetch[message.channel]!.append(message)
-            if pendingFetch[message.channel]!.count > RedisCluster.maxPendingPerChannel { settle(message.channel, fetched: []) }
+            if pendingFetch[message.channel]!.count > maxHeldPerChannel { settle(message.channel, fetched: []) }
             return
         }
         if case .gap(let after) = broadcaster.receiveFromCluster(message) {
