@@ -1,9 +1,9 @@
 /// Strict Base64 for JWS segments (RFC 7515 §2: base64url, no padding) and
 /// PEM bodies (RFC 7468: standard alphabet, padded, line-wrapped).
 ///
-/// Strict on purpose: libjwt's own decoder is lenient, so a token that is not
-/// canonical base64url could carry the same signature bytes under different
-/// text. Anything but the one canonical encoding is refused here first.
+/// Strict on purpose: lenient decoders (libjwt's among them) let a token that
+/// is not canonical base64url carry the same signature bytes under different
+/// text. Anything but the one canonical encoding is refused.
 enum Base64 {
     enum Alphabet {
         /// `A-Z a-z 0-9 - _`, no padding, no whitespace.

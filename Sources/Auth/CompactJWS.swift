@@ -2,6 +2,8 @@
 /// (RFC 7515 §7.1) with the header read by us, before any key is touched.
 struct CompactJWS {
     let header: JOSEHeader
+    /// `header.payload`, the ASCII bytes exactly as received (RFC 7515 §5.2).
+    let signingInput: ArraySlice<UInt8>
     let payloadSegment: ArraySlice<UInt8>
     let signatureSegment: ArraySlice<UInt8>
 
@@ -22,7 +24,8 @@ struct CompactJWS {
 
         guard !segments[1].isEmpty else { throw .malformed("empty payload segment") }
         guard !segments[2].isEmpty else { throw .malformed("empty signature segment") }
-        return CompactJWS(header: header, payloadSegment: segments[1], signatureSegment: segments[2])
+        return CompactJWS(header: header, signingInput: bytes[segments[0].startIndex..<segments[1].endIndex],
+                          payloadSegment: segments[1], signatureSegment: segments[2])
     }
 }
 

@@ -1,6 +1,6 @@
-/// Just enough DER to recognise what kind of key a PEM block holds: a sanity
+/// Just enough DER to recognise what kind of key a PEM block holds (a sanity
 /// check at load time so a wrong file fails with a sentence, not later with
-/// every token refused.
+/// every token refused) and to write an ECDSA signature as OpenSSL reads it.
 struct DERReader {
     private let bytes: [UInt8]
     private var index: Int
@@ -48,6 +48,22 @@ struct DERReader {
             length.insert(0x80 | UInt8(length.count), at: 0)
         }
         return [tag] + length + contents
+    }
+
+    /// `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279
+    /// §2.2.3) from a JWS ES256 signature, which is r‖s as two 32-byte
+    /// unsigned big-endian numbers (RFC 7518 §3.4). Nil for any other length.
+    static func ecdsaSignature(rawRS raw: [UInt8]) -> [UInt8]? {
+        guard raw.count == 64 else { return nil }
+        return element(DERTag.sequence, unsignedInteger(raw[0..<32]) + unsignedInteger(raw[32..<64]))
+    }
+
+    /// Minimal DER: no leading zero bytes, except one that keeps a set high
+    /// bit from reading as a sign (OpenSSL refuses any other encoding).
+    private static func unsignedInteger(_ magnitude: ArraySlice<UInt8>) -> [UInt8] {
+        var digits = Array(magnitude.drop(while: { $0 == 0 }))
+        if digits.isEmpty || digits[0] & 0x80 != 0 { digits.insert(0, at: 0) }
+        return element(DERTag.integer, digits)
     }
 }
 
@@ -121,8 +137,8 @@ enum KeyKind: Equatable {
         return .rsa(modulusBytes: significant.count)
     }
 
-    /// Wraps a PKCS #1 RSA public key in a SubjectPublicKeyInfo, the only
-    /// form libjwt (PEM_read_bio_PUBKEY) reads.
+    /// Wraps a PKCS #1 RSA public key in a SubjectPublicKeyInfo, the form
+    /// `SignatureKey` hands OpenSSL (d2i_PUBKEY).
     static func subjectPublicKeyInfo(wrappingRSAPublicKey pkcs1: [UInt8]) -> [UInt8] {
         let algorithm = DERReader.element(DERTag.sequence,
             DERReader.element(DERTag.objectIdentifier, OID.rsaEncryption) + [DERTag.null, 0])

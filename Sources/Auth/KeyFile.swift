@@ -1,23 +1,26 @@
 /// Reads and checks key files so that a misconfigured key fails at startup
-/// with the kid, the file and the problem, and every key carries the bytes
-/// libjwt will be handed for its one algorithm.
+/// (or reload) with the kid, the file and the problem, and every verification
+/// key is parsed there, once, for its one algorithm.
 enum KeyFile {
     static let sizeLimit = 1 << 20
     static let minimumSecretBytes = 32
     static let minimumRSABytes = 256
 
-    /// A public key for ES256/RS256 as canonical SubjectPublicKeyInfo PEM
-    /// text, or an HS256 secret's bytes.
-    static func verificationMaterial(kid: String, algorithm: JWTAlgorithm, path: String)
-        throws(AuthConfigurationError) -> (material: [UInt8], signatureLength: Int)
+    /// A public key for ES256/RS256 or an HS256 secret, decoded by OpenSSL
+    /// now, and the length a genuine signature has.
+    static func verificationKey(kid: String, algorithm: JWTAlgorithm, path: String)
+        throws(AuthConfigurationError) -> (key: SignatureKey, signatureLength: Int)
     {
         let bytes = try read(kid: kid, path: path)
+        let fail = { (problem: String) in AuthConfigurationError("\(kid): \(path) \(problem)") }
         switch algorithm {
         case .hs256:
-            return (try secret(kid: kid, path: path, bytes: bytes), 32)
+            switch SignatureKey.secret(try secret(kid: kid, path: path, bytes: bytes)) {
+            case .success(let key): return (key, 32)
+            case .failure(let problem): throw fail(problem.text)
+            }
         case .es256, .rs256:
             let block = try singlePublicKeyBlock(kid: kid, path: path, bytes: bytes)
-            let fail = { (problem: String) in AuthConfigurationError("\(kid): \(path) \(problem)") }
             let spki: [UInt8]
             let kind: KeyKind?
             switch block.label {
@@ -31,16 +34,23 @@ enum KeyFile {
                 throw fail("holds a \"\(block.label)\" PEM block; give a PEM \"PUBLIC KEY\" for \(algorithm.rawValue)")
             }
             guard let kind else { throw fail("holds a PUBLIC KEY block that is not a valid key") }
+            // Our own DER reading names the common mistakes; OpenSSL then
+            // has the last word (a point off the curve, say).
+            let signatureLength: Int
             switch (algorithm, kind) {
             case (.es256, .ecP256):
-                return (Array(PEMBlock(label: "PUBLIC KEY", der: spki).text.utf8), 64)
+                signatureLength = 64
             case (.rs256, .rsa(let modulusBytes)):
                 guard modulusBytes >= minimumRSABytes else {
                     throw fail("holds \(kind.summary); RS256 needs at least 2048 bits")
                 }
-                return (Array(PEMBlock(label: "PUBLIC KEY", der: spki).text.utf8), modulusBytes)
+                signatureLength = modulusBytes
             default:
                 throw fail("holds \(kind.summary), which cannot verify \(algorithm.rawValue)")
+            }
+            switch SignatureKey.publicKey(subjectPublicKeyInfo: spki, algorithm: algorithm) {
+            case .success(let key): return (key, signatureLength)
+            case .failure(let problem): throw fail(problem.text)
             }
         }
     }

@@ -13,8 +13,9 @@ public struct KeyRing: Sendable {
         byKid = Dictionary(uniqueKeysWithValues: keys.map { ($0.kid, $0) })
     }
 
-    /// Reads and checks every key file; the first problem is thrown, naming
-    /// the kid, the file and what to fix.
+    /// Reads, checks and parses every key file; the first problem is thrown,
+    /// naming the kid, the file and what to fix. Keys are parsed here only:
+    /// a reload builds a new ring, and verifications reuse this one's keys.
     public static func load(_ specs: [KeySpec]) throws(AuthConfigurationError) -> KeyRing {
         guard !specs.isEmpty else {
             throw AuthConfigurationError("keys: no verification keys configured; add at least one {kid, algorithm, path}")
@@ -28,10 +29,10 @@ public struct KeyRing: Sendable {
             guard seen.insert(spec.kid).inserted else {
                 throw AuthConfigurationError("keys: kid \"\(spec.kid)\" is configured more than once; each kid names one key")
             }
-            let (material, signatureLength) = try KeyFile.verificationMaterial(
+            let (key, signatureLength) = try KeyFile.verificationKey(
                 kid: spec.kid, algorithm: spec.algorithm, path: spec.path)
             keys.append(VerificationKey(kid: spec.kid, algorithm: spec.algorithm,
-                                        material: material, signatureLength: signatureLength))
+                                        signatureKey: key, signatureLength: signatureLength))
         }
         return KeyRing(keys)
     }
@@ -51,12 +52,12 @@ public struct KeyRing: Sendable {
     }
 }
 
-/// One verification key: what libjwt is handed, for one algorithm only.
+/// One verification key, parsed, for one algorithm only.
 struct VerificationKey: Sendable {
     let kid: String
     let algorithm: JWTAlgorithm
-    /// Canonical PEM text for ES256/RS256; the secret for HS256.
-    let material: [UInt8]
+    /// Verifies with `algorithm` and nothing else.
+    let signatureKey: SignatureKey
     /// Bytes a genuine signature has: 64 (ES256 r‖s), 32 (HS256), the modulus size (RS256).
     let signatureLength: Int
 }

@@ -1,13 +1,12 @@
 import CJWT
 import Glibc
 
-/// The only file that speaks to libjwt.
+/// The only file that speaks to libjwt, which issues tokens.
 ///
-/// libjwt 1.10 picks the verification algorithm from the token's own header,
-/// so it is only ever called after `TokenVerifier` has matched that header
-/// against the selected key's one algorithm; the algorithm libjwt reports
-/// afterwards is checked again. Claims are not read back from libjwt: the
-/// verifier parses the very payload bytes that were signed.
+/// It does not verify them: libjwt 1.10 picks the verification algorithm
+/// from the token's own header and parses the PEM key again on every call
+/// (several ECDSA verifications' worth of work). `TokenVerifier` checks
+/// signatures with `SignatureKey`, parsed once per key ring.
 final class LibJWTToken {
     private let handle: OpaquePointer
 
@@ -17,26 +16,6 @@ final class LibJWTToken {
 
     deinit {
         jwt_free(handle)
-    }
-
-    /// Verifies `token`'s signature with `key` (PEM text or HMAC secret).
-    /// Nil when libjwt refuses it for any reason.
-    static func verified(_ token: String, key: [UInt8]) -> LibJWTToken? {
-        guard key.count <= Int(Int32.max) else { return nil }
-        var decoded: OpaquePointer?
-        let status = key.withUnsafeBufferPointer { buffer in
-            jwt_decode(&decoded, token, buffer.baseAddress, Int32(buffer.count))
-        }
-        guard status == 0, let decoded else {
-            if let decoded { jwt_free(decoded) }
-            return nil
-        }
-        return LibJWTToken(decoded)
-    }
-
-    /// The algorithm libjwt verified with, as its JOSE name.
-    var algorithmName: String? {
-        jwt_alg_str(jwt_get_alg(handle)).map { String(cString: $0) }
     }
 
     /// Signs a compact JWS; libjwt writes `alg` and `typ` into the header.

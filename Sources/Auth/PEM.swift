@@ -5,8 +5,8 @@ struct PEMBlock: Equatable {
 
     var isPrivateKey: Bool { label.hasSuffix("PRIVATE KEY") }
 
-    /// Canonical text: this is what libjwt is given, whatever the file held
-    /// around or inside the block.
+    /// Canonical text: what libjwt is given to sign with, whatever the file
+    /// held around or inside the block.
     var text: String {
         "-----BEGIN \(label)-----\n" + Base64.encode(der) + "-----END \(label)-----\n"
     }

@@ -1,6 +1,7 @@
-// OpenSSL 3 headers for the TLS target, plus static-inline wrappers for the
-// macros Swift cannot import (function-like macros, SSL_OP_BIT constants,
-// variadic functions). Only the TLS target imports this module.
+// OpenSSL 3 headers for the TLS target and Auth's SignatureKey, plus
+// static-inline wrappers for the macros Swift cannot import (function-like
+// macros, SSL_OP_BIT constants, variadic functions) and for OSSL_PARAM
+// arrays, whose key pointers must outlive the call that reads them.
 #ifndef COPENSSL_SHIM_H
 #define COPENSSL_SHIM_H
 
@@ -15,6 +16,8 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/objects.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 
 // MARK: - SSL_CTX
 
@@ -117,6 +120,18 @@ static inline int COpenSSL_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, 
     int ok = X509_add_ext(cert, ext, -1);
     X509_EXTENSION_free(ext);
     return ok;
+}
+
+// MARK: - MAC
+
+/// Keys `ctx` with `digest` ("SHA256") as its digest; the parameter array
+/// lives on the C stack for the duration of the call.
+static inline int COpenSSL_EVP_MAC_init_with_digest(EVP_MAC_CTX *ctx, const unsigned char *key, size_t key_length,
+                                                    const char *digest) {
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    return EVP_MAC_init(ctx, key, key_length, params);
 }
 
 static inline void COpenSSL_OPENSSL_free(void *p) {
