@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "NetCore", dependencies: ["CLinux"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "WebSocket"),
-        .target(name: "Auth", dependencies: ["CJWT", "COpenSSL"]),
+        .target(name: "Auth", dependencies: ["CJWT", "TLS"]),
         .target(name: "Policy"),
         .target(name: "Audit", dependencies: ["TLS"]),
         .target(name: "Broadcast"),

@@ -1,45 +1,15 @@
-import COpenSSL
+import TLS
 
-/// A JWS verification key parsed once, when the key ring is loaded, and the
-/// only file in Auth that speaks to OpenSSL.
-///
-/// OpenSSL 3 looks algorithms up by name through its provider tables on
-/// every implicit fetch, and parsing a PEM key costs several times an ECDSA
-/// verification. So each key is decoded once, and each key keeps a template
-/// context already initialised for its one algorithm (digest and signature
-/// implementation fetched); a verification copies the template into a fresh
-/// context of its own and frees it afterwards.
-///
-/// Sendable because nothing here changes after `init`: the `EVP_PKEY` and
-/// the templates are only read (copied) by verifications, each of which
-/// works in its own context, which OpenSSL 3 supports from several threads
-/// at once. A context per call rather than per thread keeps the class free
-/// of thread-local state; the copy costs ~2% of an ES256 verification.
-final class SignatureKey: @unchecked Sendable {
+/// A JWS verification key parsed once, when the key ring is loaded: its one
+/// algorithm and the OpenSSL verifier prepared for it (TLS's
+/// `SignatureVerifier`, which keeps OpenSSL out of this target).
+final class SignatureKey: Sendable {
     let algorithm: JWTAlgorithm
+    private let verifier: SignatureVerifier
 
-    private enum Template {
-        /// An `EVP_MD_CTX` after `EVP_DigestVerifyInit` with the key; owns the key's reference.
-        case publicKey(key: OpaquePointer, context: OpaquePointer)
-        /// An `EVP_MAC_CTX` for HMAC-SHA256, keyed with the secret.
-        case secret(OpaquePointer)
-    }
-
-    private let template: Template
-
-    private init(algorithm: JWTAlgorithm, template: Template) {
+    private init(algorithm: JWTAlgorithm, verifier: SignatureVerifier) {
         self.algorithm = algorithm
-        self.template = template
-    }
-
-    deinit {
-        switch template {
-        case .publicKey(let key, let context):
-            EVP_MD_CTX_free(context)
-            EVP_PKEY_free(key)
-        case .secret(let context):
-            EVP_MAC_CTX_free(context)
-        }
+        self.verifier = verifier
     }
 
     /// Decodes a SubjectPublicKeyInfo for ES256 (EC P-256) or RS256 (RSA);
@@ -49,140 +19,39 @@ final class SignatureKey: @unchecked Sendable {
         -> Result<SignatureKey, KeyProblem>
     {
         precondition(algorithm != .hs256, "HS256 keys are secrets")
-        ERR_clear_error()
-        let decoded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            let key = d2i_PUBKEY(nil, &cursor, buffer.count)
-            // Trailing bytes would mean OpenSSL read a different key than the file holds.
-            guard let key, cursor == buffer.baseAddress.map({ $0 + buffer.count }) else {
-                if let key { EVP_PKEY_free(key) }
-                return nil
-            }
-            return key
-        }
-        guard let key = decoded else {
-            return .failure(KeyProblem("holds a PUBLIC KEY block that OpenSSL cannot load (\(openSSLReason()))"))
-        }
-        switch (algorithm, EVP_PKEY_get_base_id(key)) {
-        case (.es256, EVP_PKEY_EC) where groupName(key) == "prime256v1",
-             (.rs256, EVP_PKEY_RSA):
-            break
-        default:
-            EVP_PKEY_free(key)
+        let scheme: SignatureVerifier.Scheme = algorithm == .es256 ? .ecdsaP256SHA256 : .rsaPKCS1SHA256
+        switch SignatureVerifier.publicKey(subjectPublicKeyInfo: der, scheme: scheme) {
+        case .success(let verifier): return .success(SignatureKey(algorithm: algorithm, verifier: verifier))
+        case .failure(.unreadable(let reason)):
+            return .failure(KeyProblem("holds a PUBLIC KEY block that OpenSSL cannot load (\(reason))"))
+        case .failure(.wrongKeyType):
             return .failure(KeyProblem("holds a key OpenSSL cannot use to verify \(algorithm.rawValue)"))
-        }
-        guard let context = EVP_MD_CTX_new() else {
-            EVP_PKEY_free(key)
+        case .failure(.unusable(let reason)):
+            return .failure(KeyProblem("holds a key OpenSSL cannot verify \(algorithm.rawValue) with (\(reason))"))
+        case .failure(.outOfMemory):
             return .failure(KeyProblem("could not be prepared: OpenSSL is out of memory"))
         }
-        guard EVP_DigestVerifyInit(context, nil, sha256, nil, key) == 1 else {
-            let reason = openSSLReason()
-            EVP_MD_CTX_free(context)
-            EVP_PKEY_free(key)
-            return .failure(KeyProblem("holds a key OpenSSL cannot verify \(algorithm.rawValue) with (\(reason))"))
-        }
-        return .success(SignatureKey(algorithm: algorithm, template: .publicKey(key: key, context: context)))
     }
 
     /// An HS256 key: HMAC-SHA256 keyed once with `secret`.
     static func secret(_ secret: [UInt8]) -> Result<SignatureKey, KeyProblem> {
-        ERR_clear_error()
-        guard let context = EVP_MAC_CTX_new(hmac) else {
+        switch SignatureVerifier.hmacSHA256(secret: secret) {
+        case .success(let verifier): return .success(SignatureKey(algorithm: .hs256, verifier: verifier))
+        case .failure(.unusable(let reason)), .failure(.unreadable(let reason)):
+            return .failure(KeyProblem("could not be used as an HMAC-SHA256 key (\(reason))"))
+        case .failure:
             return .failure(KeyProblem("could not be prepared: OpenSSL is out of memory"))
         }
-        let keyed = secret.withUnsafeBufferPointer { key in
-            COpenSSL_EVP_MAC_init_with_digest(context, key.baseAddress, key.count, "SHA256")
-        }
-        guard keyed == 1 else {
-            let reason = openSSLReason()
-            EVP_MAC_CTX_free(context)
-            return .failure(KeyProblem("could not be used as an HMAC-SHA256 key (\(reason))"))
-        }
-        return .success(SignatureKey(algorithm: .hs256, template: .secret(context)))
     }
 
     /// Whether `signature` (the decoded third segment) signs `signingInput`
     /// (the ASCII `header.payload` exactly as received) under this key's
-    /// one algorithm. ES256 signatures are raw r‖s (RFC 7518 §3.4).
+    /// one algorithm. ES256 signatures are raw r‖s (RFC 7518 §3.4), which
+    /// OpenSSL wants as DER.
     func verify(signingInput: ArraySlice<UInt8>, signature: [UInt8]) -> Bool {
-        let verified: Bool
-        switch template {
-        case .publicKey(_, let prepared):
-            let encoded: [UInt8]
-            if algorithm == .es256 {
-                guard let der = DERReader.ecdsaSignature(rawRS: signature) else { return false }
-                encoded = der
-            } else {
-                encoded = signature
-            }
-            verified = Self.verify(prepared, signingInput: signingInput, signature: encoded)
-        case .secret(let keyed):
-            verified = Self.verifyMAC(keyed, signingInput: signingInput, tag: signature)
-        }
-        // A refused signature leaves reasons on this thread's OpenSSL error
-        // queue; TLS on the same loop must not find them.
-        if !verified { ERR_clear_error() }
-        return verified
-    }
-
-    private static func verify(_ prepared: OpaquePointer, signingInput: ArraySlice<UInt8>, signature: [UInt8]) -> Bool {
-        guard let context = EVP_MD_CTX_new() else { return false }
-        defer { EVP_MD_CTX_free(context) }
-        guard EVP_MD_CTX_copy_ex(context, prepared) == 1 else { return false }
-        // One use only: lets the final step skip duplicating the key context.
-        EVP_MD_CTX_set_flags(context, EVP_MD_CTX_FLAG_FINALISE)
-        return signingInput.withUnsafeBufferPointer { input in
-            signature.withUnsafeBufferPointer { signature in
-                EVP_DigestVerify(context, signature.baseAddress, signature.count, input.baseAddress, input.count) == 1
-            }
-        }
-    }
-
-    private static func verifyMAC(_ keyed: OpaquePointer, signingInput: ArraySlice<UInt8>, tag: [UInt8]) -> Bool {
-        guard tag.count == 32, let context = EVP_MAC_CTX_dup(keyed) else { return false }
-        defer { EVP_MAC_CTX_free(context) }
-        var computed = [UInt8](repeating: 0, count: 32)
-        var length = 0
-        let ok = signingInput.withUnsafeBufferPointer { input in
-            computed.withUnsafeMutableBufferPointer { output in
-                EVP_MAC_update(context, input.baseAddress, input.count) == 1
-                    && EVP_MAC_final(context, output.baseAddress, &length, output.count) == 1
-            }
-        }
-        guard ok, length == 32 else { return false }
-        // Constant time: how much of a forged tag matched must not show.
-        return CRYPTO_memcmp(computed, tag, 32) == 0
-    }
-
-    // MARK: - Fetched once per process
-
-    nonisolated(unsafe) private static let sha256: OpaquePointer = {
-        guard let digest = EVP_MD_fetch(nil, "SHA256", nil) else {
-            fatalError("OpenSSL has no SHA256 implementation (\(openSSLReason()))")
-        }
-        return digest
-    }()
-
-    nonisolated(unsafe) private static let hmac: OpaquePointer = {
-        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else {
-            fatalError("OpenSSL has no HMAC implementation (\(openSSLReason()))")
-        }
-        return mac
-    }()
-
-    private static func groupName(_ key: OpaquePointer) -> String? {
-        var name = [CChar](repeating: 0, count: 64)
-        var length = 0
-        guard EVP_PKEY_get_group_name(key, &name, name.count, &length) == 1 else { return nil }
-        return String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// The reason of the oldest error on the queue, which is then emptied.
-    private static func openSSLReason() -> String {
-        let code = ERR_get_error()
-        ERR_clear_error()
-        guard code != 0, let reason = ERR_reason_error_string(code) else { return "no reason given" }
-        return String(cString: reason)
+        guard algorithm == .es256 else { return verifier.verify(signingInput, signature: signature) }
+        guard let der = DERReader.ecdsaSignature(rawRS: signature) else { return false }
+        return verifier.verify(signingInput, signature: der)
     }
 }
 
