@@ -8,23 +8,40 @@
 public struct TokenVerifier: Sendable {
     public let keyRing: KeyRing
     public let settings: VerifierSettings
+    private let cache: VerifiedTokenCache
 
     public init(keyRing: KeyRing, settings: VerifierSettings) {
         self.keyRing = keyRing
         self.settings = settings
+        cache = VerifiedTokenCache(capacity: settings.verifiedTokenCacheEntries)
     }
 
     /// - Parameter now: unix seconds from the caller's clock.
     public func verify(_ token: String, now: Int64) -> Result<Claims, TokenRejection> {
+        let bytes = Array(token.utf8)
+        let claims: Claims
+        if let known = cache.claims(for: bytes) {
+            claims = known
+        } else {
+            do {
+                claims = try verifiedClaims(token)
+            } catch {
+                return .failure(error)
+            }
+            cache.remember(bytes, claims)
+        }
         do {
-            let claims = try verifiedClaims(token)
             try checkTimes(claims, now: now)
             try checkIdentity(claims)
             return .success(claims)
         } catch {
+            if error == .expired { cache.forget(bytes) }
             return .failure(error)
         }
     }
+
+    /// Tokens whose signature is remembered (for tests and metrics).
+    public var rememberedTokens: Int { cache.count }
 
     /// Signature and claim types only: no time, issuer, audience or
     /// revocation checks.

@@ -10,18 +10,24 @@ public struct VerifierSettings: Sendable, Equatable {
     public var maxTokenBytes: Int = 8192
     /// `jti` values that are refused.
     public var revokedTokenIDs: Set<String> = []
+    /// Tokens whose verified signature is remembered (by their exact bytes),
+    /// so a reconnect with the same token skips the signature check; every
+    /// other check still runs each time. 0 turns it off.
+    public var verifiedTokenCacheEntries: Int = 10_000
 
     public init(
         issuer: String? = nil,
         audience: String? = nil,
         leewaySeconds: Int64 = 30,
         maxTokenBytes: Int = 8192,
-        revokedTokenIDs: Set<String> = []
+        revokedTokenIDs: Set<String> = [],
+        verifiedTokenCacheEntries: Int = 10_000
     ) {
         self.issuer = issuer
         self.audience = audience
         self.leewaySeconds = leewaySeconds
         self.maxTokenBytes = maxTokenBytes
         self.revokedTokenIDs = revokedTokenIDs
+        self.verifiedTokenCacheEntries = verifiedTokenCacheEntries
     }
 }

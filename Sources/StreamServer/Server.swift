@@ -134,7 +134,8 @@ public final class Server: @unchecked Sendable {
         }
         return TokenVerifier(keyRing: ring, settings: VerifierSettings(
             issuer: auth.issuer, audience: auth.audience, leewaySeconds: auth.leewaySeconds,
-            maxTokenBytes: auth.maxTokenBytes, revokedTokenIDs: revoked))
+            maxTokenBytes: auth.maxTokenBytes, revokedTokenIDs: revoked,
+            verifiedTokenCacheEntries: auth.verifiedTokenCacheEntries))
     }
 
     var loopContexts: [LoopContext] { contexts }

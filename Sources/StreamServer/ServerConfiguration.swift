@@ -158,12 +158,17 @@ public struct AuthSettings: Sendable, Codable, Equatable {
     public var revocationFile: String?
     /// Accept `?access_token=` on the upgrade URL (off: tokens in URLs end up in proxy logs).
     public var allowQueryToken = false
+    /// Tokens whose checked signature is remembered (exact bytes), so a
+    /// client reconnecting with the same token skips the ECDSA check; times,
+    /// issuer, audience and revocation are still checked on every use. 0: off.
+    public var verifiedTokenCacheEntries = 10_000
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case keys, signingKey = "signing_key", issuer, audience, leewaySeconds = "leeway_s"
         case maxTokenBytes = "max_token_bytes", revocationFile = "revocation_file", allowQueryToken = "allow_query_token"
+        case verifiedTokenCacheEntries = "verified_token_cache_entries"
     }
 
     public init(from decoder: Decoder) throws {
@@ -177,6 +182,7 @@ public struct AuthSettings: Sendable, Codable, Equatable {
         maxTokenBytes = try c.decodeIfPresent(Int.self, forKey: .maxTokenBytes) ?? d.maxTokenBytes
         revocationFile = try c.decodeIfPresent(String.self, forKey: .revocationFile)
         allowQueryToken = try c.decodeIfPresent(Bool.self, forKey: .allowQueryToken) ?? d.allowQueryToken
+        verifiedTokenCacheEntries = try c.decodeIfPresent(Int.self, forKey: .verifiedTokenCacheEntries) ?? d.verifiedTokenCacheEntries
     }
 
     /// True when the keys are the shipped development default (then `serve` may create them).
