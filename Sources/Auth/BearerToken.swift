@@ -30,10 +30,17 @@ public enum BearerToken {
         return nil
     }
 
+    /// `Bearer <token>`: the scheme case-insensitive, exactly one space.
+    /// Read as bytes: splitting a String walks grapheme clusters, which cost
+    /// more than the rest of the upgrade's own work on a long token.
     private static func fromAuthorization(_ value: String) -> String? {
-        let parts = value.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return plausible(String(parts[1]))
+        let bytes = value.utf8
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        let scheme = bytes[..<space]
+        let token = bytes[bytes.index(after: space)...]
+        guard scheme.count == 6, zip(scheme, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }),
+              !token.contains(UInt8(ascii: " ")) else { return nil }
+        return plausible(String(Substring(token)))
     }
 
     private static let subprotocolPrefix = "bearer."
