@@ -1,5 +1,6 @@
 import Broadcast
 import Dispatch
+import Metrics
 import NetCore
 import Synchronization
 import WebSocket
@@ -29,6 +30,8 @@ public final class Broadcaster: @unchecked Sendable {
     /// Set before the loops start when the server runs with `--redis`: the
     /// bus numbers messages and carries them to every instance.
     var cluster: ClusterBus?
+    /// `streamd_published_total`: publishes this instance accepted (set before the loops start).
+    var publishedCounter: Counter?
 
     struct ChannelTable {
         var states: [String: ChannelState] = [:]
@@ -85,10 +88,15 @@ public final class Broadcaster: @unchecked Sendable {
         } catch {
             return completion(.failure(error))
         }
-        if let cluster {
-            return cluster.publish(prepared, floor: lastSequence(of: channel), completion: completion)
+        let counter = publishedCounter
+        let counted: @Sendable (Result<UInt64, PublishError>) -> Void = { result in
+            if case .success = result { counter?.increment(shard: 0) }
+            completion(result)
         }
-        completion(Result { () throws(PublishError) -> UInt64 in
+        if let cluster {
+            return cluster.publish(prepared, floor: lastSequence(of: channel), completion: counted)
+        }
+        counted(Result { () throws(PublishError) -> UInt64 in
             try channels.withLock { table throws(PublishError) -> UInt64 in
                 let seq = (table.states[channel]?.history.lastSeq ?? 0) + 1
                 try accept(prepared.assigned(seq: seq), publishedAt: prepared.publishedAtNanoseconds, into: &table)

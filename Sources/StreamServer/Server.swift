@@ -90,6 +90,7 @@ public final class Server: @unchecked Sendable {
         cluster = try Server.makeCluster(configuration, loop: contexts[0].loop, broadcaster: broadcaster,
                                          registry: metrics.registry, logger: logger)
         broadcaster.cluster = cluster
+        broadcaster.publishedCounter = metrics.published
         self.broadcaster = broadcaster
         self.metrics = metrics
         for context in contexts {

@@ -158,6 +158,7 @@ final class StreamingTests: XCTestCase {
         _ = try server.upgradeResponse(headers: [])
         let after = try metrics()
         XCTAssertEqual(value(after, #"streamd_messages_out_total{type="tick"}"#) - value(before, #"streamd_messages_out_total{type="tick"}"#), 5)
+        XCTAssertEqual(value(after, "streamd_published_total") - value(before, "streamd_published_total"), 5)
         XCTAssertGreaterThan(value(after, "streamd_handshakes_total"), value(before, "streamd_handshakes_total"))
         XCTAssertGreaterThanOrEqual(value(after, #"streamd_refusals_total{reason="missing_token"}"#), 1)
         XCTAssertGreaterThan(value(after, "streamd_publish_to_write_seconds_count"), 0)
