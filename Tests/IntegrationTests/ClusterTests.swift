@@ -180,6 +180,17 @@ final class ClusterTests: XCTestCase {
         }
     }
 
+    func testACommandLinkThatDropsAloneComesBackHealthy() throws {
+        let server = try instance()
+        let feed = try producer(on: server)
+        try publish("tick:EURUSD", id: 1, via: feed)
+        // Kills the command links (not the subscribed bus links, not redis-cli itself).
+        XCTAssertNotEqual(try redis.cli(["CLIENT", "KILL", "TYPE", "normal"]), "0")
+        XCTAssertTrue(TestServer.eventually(10) { (try? health(of: server)) == #"{"status":"ok","redis":"up"}"# },
+                      "healthy again once the command link is back")
+        XCTAssertTrue(TestServer.eventually(10) { (try? publish("tick:EURUSD", id: 2, via: feed)) != nil }, "publishing works again")
+    }
+
     func testMessagesTheSharedHistoryLostAreAnnouncedNotSkipped() throws {
         let server = try instance()
         let feed = try producer(on: server)

@@ -157,8 +157,10 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
                            ["link": .string(link), "redis": .string(endpoint.description), "state": .string(state.description)])
         }
         if link == "bus" && !ready { needsResync = true }
-        if !(wasReady.bus && wasReady.commands) { connected.store(false, ordering: .relaxed) }
-        if wasReady.bus && wasReady.commands && needsResync { resync() }
+        guard wasReady.bus && wasReady.commands else { return connected.store(false, ordering: .relaxed) }
+        // Only a bus that dropped can have missed messages; a command link
+        // that came back alone just makes the cluster usable again.
+        if needsResync { resync() } else if !resyncInFlight { connected.store(true, ordering: .relaxed) }
     }
 
     // MARK: Publishing
