@@ -50,7 +50,7 @@ publish() {  # PORT N → prints "order:acct-1 seq=S"
 for n in 1 2; do [ "$(publish "$port_b" "$n")" = "order:acct-1 seq=$n" ] || { echo "FAIL: seq on b"; exit 1; }; done
 # Instance a holds the shared history too: a client there recovers 1..2.
 python3 Tests/Interop/python_recovery_client.py "$port_a" "$work/certs/ca.pem" "$token" 0 2
-kill -KILL "$pid_a"; wait "$pid_a" 2>/dev/null || true
+{ kill -KILL "$pid_a"; wait "$pid_a"; } 2>/dev/null || true
 for n in 3 4 5; do [ "$(publish "$port_b" "$n")" = "order:acct-1 seq=$n" ] || { echo "FAIL: seq on b after the kill"; exit 1; }; done
 # The killed instance's client comes back on b and recovers what it missed.
 python3 Tests/Interop/python_recovery_client.py "$port_b" "$work/certs/ca.pem" "$token" 2 5
