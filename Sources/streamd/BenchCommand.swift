@@ -22,6 +22,8 @@ enum BenchCommand {
       handshakes  C workers loop: TCP connect, full TLS handshake (never resumed), upgrade,
                   welcome, close: handshakes/s, connect-to-welcome p50/p99, failures by reason
       idle        open N subscribed connections, hold them: server memory per connection
+                  (run it on a freshly started server: RSS keeps heap that earlier work freed,
+                  and new connections reuse it, which makes the figure look smaller)
 
     TARGET:
       --url URL                  server WebSocket URL (default wss://127.0.0.1:8443/ws)
