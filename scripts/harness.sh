@@ -128,6 +128,6 @@ case "${1:-}" in
   run) shift; run "$@" ;;
   matrix) shift; matrix "$@" ;;
   table) shift; table "$@" ;;
-  -h|--help|"") sed -n 2,14p "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help|"") sed -n 2,13p "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "harness: unknown command $1 (setup, run, matrix, table)"; exit 2 ;;
 esac
