@@ -1,4 +1,5 @@
 import TLS
+import TextFormat
 
 /// Turns an `AuditEvent` into one chained line, byte by byte, exactly as documented at the
 /// top of `AuditLog.swift`. Runs on the writer thread only. Strings are escaped here
@@ -37,7 +38,7 @@ struct AuditLineEncoder {
         scratch.append(contentsOf: #"{"seq":"#.utf8)
         scratch.append(contentsOf: String(seq).utf8)
         scratch.append(contentsOf: #","time":""#.utf8)
-        AuditTime.append(milliseconds: event.timeMilliseconds, to: &scratch)
+        RFC3339.append(milliseconds: event.timeMilliseconds, to: &scratch)
         scratch.append(UInt8(ascii: "\""))
         appendMember("event", event.event)
         appendMember("outcome", event.outcome)
@@ -104,30 +105,10 @@ struct AuditLineEncoder {
     /// JSON string with a fixed escaping: `"` and `\` escaped; control characters (C0, DEL,
     /// C1) and U+2028/U+2029 as `\n` `\r` `\t` `\b` `\f` or `\u00XX`, so a line can neither be
     /// split nor drive a terminal; every other character as raw UTF-8.
+    /// A JSON string as audit lines write it: terminal controls escaped too,
+    /// so an auditor's `less` or `cat` shows the line, not what it spells.
     static func appendString(_ text: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        for scalar in text.unicodeScalars {
-            let value = scalar.value
-            switch value {
-            case 0x22: output.append(contentsOf: #"\""#.utf8)
-            case 0x5C: output.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: output.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-            case 0x09: output.append(contentsOf: #"\t"#.utf8)
-            case 0x08: output.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: output.append(contentsOf: #"\f"#.utf8)
-            case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
-                output.append(contentsOf: #"\u"#.utf8)
-                for shift in stride(from: 12, through: 0, by: -4) {
-                    output.append(hexDigits[Int((value >> UInt32(shift)) & 0xF)])
-                }
-            case 0x20..<0x80:
-                output.append(UInt8(value))
-            default:
-                output.append(contentsOf: UTF8.encode(scalar)!)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
+        JSONStringEscaper.appendQuoted(text, to: &output, escapingTerminalControls: true)
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

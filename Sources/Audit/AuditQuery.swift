@@ -1,4 +1,5 @@
 import Foundation
+import TextFormat
 
 /// A filter over audit lines for `streamd audit query`. Every criterion that is set must
 /// match; time is a half-open range, `since <= time < until`, in milliseconds. Lines that
@@ -64,6 +65,6 @@ public struct AuditQuery: Sendable {
     /// RFC 3339 ("2026-11-27T08:00:00Z", with or without fractional seconds, `Z` or an
     /// offset), a bare date (midnight UTC), or unix seconds; milliseconds since 1970.
     public static func parseTime(_ text: String) -> Int64? {
-        AuditTime.parse(text)
+        RFC3339.parse(text)
     }
 }

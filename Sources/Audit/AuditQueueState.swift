@@ -1,3 +1,4 @@
+import TextFormat
 /// Everything `record()`, `flush()`, `close()` and the writer thread share, guarded by
 /// one `ConditionMonitor`. Events carry an ordinal (1, 2, 3… in `record()` order) so a
 /// flush can wait for "everything up to the moment I was called" even while later events
@@ -62,8 +63,8 @@ struct AuditQueueState {
                 event: "audit_gap", outcome: "failed", reason: "queue_overflow",
                 details: [
                     ("lost", .int(Int64(lost))),
-                    ("lost_from", .string(AuditTime.format(milliseconds: lostFrom))),
-                    ("lost_until", .string(AuditTime.format(milliseconds: lostUntil))),
+                    ("lost_from", .string(RFC3339.format(milliseconds: lostFrom))),
+                    ("lost_until", .string(RFC3339.format(milliseconds: lostUntil))),
                 ])
             batch.append(Entry(ordinal: 0, event: gap))
             lost = 0

@@ -1,3 +1,4 @@
+import TextFormat
 extension JSONValue {
     /// Compact JSON text, members in sorted order so output is reproducible.
     var serialized: String {
@@ -11,7 +12,7 @@ extension JSONValue {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .number(let number): out += number.literal
-        case .string(let text): Self.writeString(text, into: &out)
+        case .string(let text): out += JSONStringEscaper.quoted(text)
         case .array(let elements):
             out += "["
             for (position, element) in elements.enumerated() {
@@ -23,30 +24,12 @@ extension JSONValue {
             out += "{"
             for (position, name) in members.keys.sorted().enumerated() {
                 if position > 0 { out += "," }
-                Self.writeString(name, into: &out)
+                out += JSONStringEscaper.quoted(name)
                 out += ":"
                 members[name]!.write(into: &out)
             }
             out += "}"
         }
-    }
-
-    private static func writeString(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 
     static func integer(_ value: Int64) -> JSONValue {

@@ -1,3 +1,5 @@
+import TextFormat
+
 /// The five kinds of demo message, with the fields of the wire contract's
 /// section 4 (and a few more a dashboard can show).
 extension DemoFeed {

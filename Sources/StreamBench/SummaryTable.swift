@@ -1,3 +1,5 @@
+import TextFormat
+
 /// The result of a run as rows of metric, value and unit: printed as an
 /// aligned table, or as one JSON object for scripts (`--json`).
 public struct SummaryTable: Sendable, Equatable {
@@ -55,8 +57,8 @@ public struct SummaryTable: Sendable, Equatable {
 
     /// `{"scenario":"fanout","delivered_per_s":19980.1,...}` in row order.
     public func json() -> String {
-        var fields = rows.map { "\"\(Self.escape($0.key))\":\(Self.jsonValue($0.value))" }
-        if !notes.isEmpty { fields.append("\"notes\":[" + notes.map { "\"\(Self.escape($0))\"" }.joined(separator: ",") + "]") }
+        var fields = rows.map { "\(JSONStringEscaper.quoted($0.key)):\(Self.jsonValue($0.value))" }
+        if !notes.isEmpty { fields.append("\"notes\":[" + notes.map(JSONStringEscaper.quoted).joined(separator: ",") + "]") }
         return "{" + fields.joined(separator: ",") + "}"
     }
 
@@ -73,7 +75,7 @@ public struct SummaryTable: Sendable, Equatable {
         switch value {
         case .integer(let n): return String(n)
         case .number(let x, let decimals): return x.isFinite ? Self.fixed(x, decimals: decimals) : "null"
-        case .text(let s): return "\"\(escape(s))\""
+        case .text(let s): return JSONStringEscaper.quoted(s)
         case .missing: return "null"
         }
     }
@@ -93,25 +95,6 @@ public struct SummaryTable: Sendable, Equatable {
             text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
         }
         return text
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 }
 

@@ -3,6 +3,7 @@ import Dispatch
 import Metrics
 import NetCore
 import Synchronization
+import TextFormat
 import WebSocket
 
 /// Why a publish was not accepted.
@@ -137,7 +138,7 @@ public final class Broadcaster: @unchecked Sendable {
         }
         return PreparedPublish(channel: channel, kind: kind, timeMilliseconds: now, expiresAtMilliseconds: expiresAtMilliseconds,
                                envelopeHead: #"{"type":"\#(kind.messageType)","channel":\#(JSONStringEscaper.quoted(channel)),"seq":"#,
-                               envelopeTail: #","timestamp":"\#(Timestamp.rfc3339(milliseconds: now))","data":\#(dataJSON)}"#,
+                               envelopeTail: #","timestamp":"\#(RFC3339.format(milliseconds: now))","data":\#(dataJSON)}"#,
                                publishedAtNanoseconds: MonotonicClock.now())
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TextFormat
 import WebSocket
 
 /// A client operation as far as routing needs it: its `type`, its `id` (kept

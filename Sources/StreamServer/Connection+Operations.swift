@@ -4,6 +4,7 @@ import Broadcast
 import Foundation
 import NetCore
 import Policy
+import TextFormat
 import WebSocket
 
 /// Client operations (contract section 3): each answered, each audited where
@@ -12,7 +13,7 @@ extension Connection {
     func sendWelcome() {
         guard let session else { return }
         let channels = session.entitlements.subscribeDescriptions.map(JSONStringEscaper.quoted).joined(separator: ",")
-        let expires = Timestamp.rfc3339(milliseconds: session.expiresAt * 1000)
+        let expires = RFC3339.format(milliseconds: session.expiresAt * 1000)
         let data = #"{"session":"\#(sessionID)","subject":\#(JSONStringEscaper.quoted(session.subject)),"expires_at":"\#(expires)","heartbeat_s":\#(Int(state.limits.heartbeatInterval.rounded())),"channels":[\#(channels)]}"#
         sendText(ServerMessage.envelope(type: "welcome", id: nil, data: data))
     }
@@ -274,7 +275,7 @@ extension Connection {
             apply(entitlements, to: session, because: "refresh")
         }
         auditRefresh(outcome: "accepted", reason: nil, session, claims: claims)
-        let expires = Timestamp.rfc3339(milliseconds: session.expiresAt * 1000)
+        let expires = RFC3339.format(milliseconds: session.expiresAt * 1000)
         sendText(ServerMessage.envelope(type: "refreshed", id: request.id, data: #"{"expires_at":"\#(expires)"}"#))
     }
 

@@ -4,6 +4,7 @@ import Broadcast
 import Foundation
 import NetCore
 import Policy
+import TextFormat
 import WebSocket
 
 /// `POST /api/v1/publish`: producers publish over HTTPS with a token whose

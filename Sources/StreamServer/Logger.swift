@@ -1,5 +1,6 @@
 import Glibc
 import NetCore
+import TextFormat
 import WebSocket
 
 /// A field value in a structured log line.
@@ -54,7 +55,7 @@ public struct Logger: Sendable {
 
     public func log(_ level: LogLevel, _ message: String, _ fields: KeyValuePairs<String, LogValue>) {
         guard level >= minimumLevel else { return }
-        let time = Timestamp.rfc3339(milliseconds: WallClock.nowMilliseconds())
+        let time = RFC3339.format(milliseconds: WallClock.nowMilliseconds())
         var line: String
         switch format {
         case .json:

@@ -1,3 +1,4 @@
+import TextFormat
 import WebSocket
 
 /// The fast path for the message a producer sends thousands of times a

@@ -1,6 +1,6 @@
 import Audit
-import DemoFeed
 import Auth
+import DemoFeed
 import Foundation
 import Metrics
 import NetCore
@@ -8,6 +8,7 @@ import Policy
 import Redis
 import Synchronization
 import TLS
+import TextFormat
 
 /// Why the server could not start, in words an operator can act on.
 public struct ServerStartupError: Error, CustomStringConvertible {
@@ -191,7 +192,7 @@ public final class Server: @unchecked Sendable {
                     var data = event.dataJSON
                     if let expires, data.hasSuffix("}") {
                         data.removeLast()
-                        data += #","valid_until":"\#(Timestamp.rfc3339(milliseconds: expires))"}"#
+                        data += #","valid_until":"\#(RFC3339.format(milliseconds: expires))"}"#
                     }
                     let channel = event.channel
                     broadcaster.publish(channel: channel, dataJSON: data, expiresAtMilliseconds: expires) { result in

@@ -1,4 +1,5 @@
 import NetCore
+import TextFormat
 import WebSocket
 
 /// Server-to-client JSON, written by hand: every message has `type`,
@@ -6,7 +7,7 @@ import WebSocket
 enum ServerMessage {
     /// `data` and `id` must already be JSON text.
     static func envelope(type: String, id: String?, data: String) -> String {
-        let time = Timestamp.rfc3339(milliseconds: WallClock.nowMilliseconds())
+        let time = RFC3339.format(milliseconds: WallClock.nowMilliseconds())
         if let id {
             return #"{"type":"\#(type)","id":\#(id),"timestamp":"\#(time)","data":\#(data)}"#
         }

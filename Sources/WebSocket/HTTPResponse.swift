@@ -1,3 +1,4 @@
+import TextFormat
 /// An HTTP/1.1 response: the upgrade answer, refusals before the upgrade, and
 /// the plain endpoints (health, metrics, publish).
 public struct HTTPResponse: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Audit
+import TextFormat
 
 /// The bytes of a line are the contract between the writer, `verify`, and any auditor's
 /// own tooling, so they are pinned here byte for byte (hashes computed independently
@@ -147,12 +148,12 @@ final class AuditLineFormatTests: AuditTestCase {
     }
 
     func testTimeFormatting() {
-        XCTAssertEqual(AuditTime.format(milliseconds: 0), "1970-01-01T00:00:00.000Z")
-        XCTAssertEqual(AuditTime.format(milliseconds: -1), "1969-12-31T23:59:59.999Z")
-        XCTAssertEqual(AuditTime.format(milliseconds: 1_709_251_199_007), "2024-02-29T23:59:59.007Z")
-        XCTAssertEqual(AuditTime.format(milliseconds: 1_795_766_400_123), "2026-11-27T08:00:00.123Z")
-        XCTAssertEqual(AuditTime.format(milliseconds: .max), "9999-12-31T23:59:59.999Z")
-        XCTAssertEqual(AuditTime.format(milliseconds: .min), "0000-01-01T00:00:00.000Z")
+        XCTAssertEqual(RFC3339.format(milliseconds: 0), "1970-01-01T00:00:00.000Z")
+        XCTAssertEqual(RFC3339.format(milliseconds: -1), "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(RFC3339.format(milliseconds: 1_709_251_199_007), "2024-02-29T23:59:59.007Z")
+        XCTAssertEqual(RFC3339.format(milliseconds: 1_795_766_400_123), "2026-11-27T08:00:00.123Z")
+        XCTAssertEqual(RFC3339.format(milliseconds: .max), "9999-12-31T23:59:59.999Z")
+        XCTAssertEqual(RFC3339.format(milliseconds: .min), "0000-01-01T00:00:00.000Z")
     }
 
     func testFsyncPolicySpellingsMatchTheConfigFile() throws {

@@ -1,4 +1,5 @@
 import Broadcast
+import TextFormat
 
 extension LoopContext {
     /// Runs on this loop: a notice (already framed) to every session reading

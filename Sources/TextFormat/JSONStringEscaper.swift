@@ -1,13 +1,18 @@
-/// Writes a Swift string as a JSON string literal (RFC 8259 §7), without
-/// Foundation. Refusal messages may quote client input (a header value, a
-/// path), so everything JSON forbids raw is escaped.
+/// JSON string literals, the one way every layer writes them: wire
+/// messages, HTTP error bodies, log lines, audit lines, token payloads and
+/// the bench's `--json`.
+///
+/// Escaped: `"` and `\`, the C0 controls (short forms where JSON has them),
+/// and U+2028/U+2029 (so the text is also safe inside a JavaScript string).
+/// With `escapingTerminalControls`, also DEL and the C1 controls
+/// U+0080–U+009F, so a line shown in a terminal cannot carry control
+/// sequences: the audit log's form, pinned byte for byte by its tests.
+/// Everything else stays UTF-8, which JSON allows.
 public enum JSONStringEscaper {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Appends `"…"` with `"`, `\` and U+0000–U+001F escaped. Other
-    /// characters stay UTF-8, which JSON allows; U+2028/U+2029 are escaped
-    /// too so the text is also safe inside a JavaScript string.
-    public static func appendQuoted(_ string: String, to out: inout [UInt8]) {
+    /// Appends `"…"`, escaped as above.
+    public static func appendQuoted(_ string: String, to out: inout [UInt8], escapingTerminalControls: Bool = false) {
         out.append(UInt8(ascii: "\""))
         var utf8 = string.utf8.makeIterator()
         while let byte = utf8.next() {
@@ -20,9 +25,18 @@ public enum JSONStringEscaper {
             case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
             case 0x00..<0x20: appendUnicodeEscape(UInt16(byte), to: &out)
+            case 0x7F where escapingTerminalControls: appendUnicodeEscape(0x7F, to: &out)
+            case 0xC2 where escapingTerminalControls:
+                // U+0080–U+00BF are C2 80–C2 BF; a String is valid UTF-8, so
+                // a C2 lead is always followed by one more byte.
+                let second = utf8.next()!
+                if second <= 0x9F {
+                    appendUnicodeEscape(UInt16(second), to: &out)
+                } else {
+                    out.append(contentsOf: [byte, second])
+                }
             case 0xE2:
-                // U+2028 and U+2029 are E2 80 A8 / E2 80 A9. A String is valid
-                // UTF-8, so an E2 lead is always followed by two more bytes.
+                // U+2028 and U+2029 are E2 80 A8 / E2 80 A9.
                 let second = utf8.next()!
                 let third = utf8.next()!
                 if second == 0x80 && (third == 0xA8 || third == 0xA9) {
