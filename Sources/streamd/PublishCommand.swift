@@ -9,13 +9,11 @@ enum PublishCommand {
            streamd publish ... --file BATCH.json      (an array of {"channel","data"} objects; - for stdin)
 
     Publishes through the server's HTTPS endpoint with a publisher token and
-    prints each message's channel, seq and epoch, one line each:
-      order:acct-1 seq=7 epoch=k3j9x2m4q8ab
-      order:acct-1 seq=7 epoch=k3j9x2m4q8ab duplicate=true
-    duplicate=true: the server had already published this idempotency key on
-    the channel within its window (streams.idempotency_window_s); it was not
-    published again and the seq and epoch are the original's. Exit 0 when all
-    were published (duplicates included).
+    prints one line per message, `order:acct-1 seq=7 epoch=k3j9x2m4q8ab`, with
+    ` duplicate=true` when the server had already published its idempotency
+    key on the channel within streams.idempotency_window_s: not published
+    again, and the seq and epoch are the original's. Exit 0 when all were
+    accepted, duplicates included.
 
     OPTIONS:
       --url URL            server base URL (default https://127.0.0.1:8443)
