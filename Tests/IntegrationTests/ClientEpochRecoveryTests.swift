@@ -12,19 +12,12 @@ final class ClientEpochRecoveryTests: XCTestCase {
     /// is told the epoch changed and gets all twelve, none dropped as seen.
     func testARestartIsAnEpochChangeAndNoMessageIsDropped() throws {
         var server = try TestServer()
-        let port = server.port
-        let recorder = EventRecorder()
-        let client = StreamConnection(configuration: slowRetrying(port: port, channels: ["signal:EURUSD"], caPath: server.caPath),
-                                      onEvent: recorder.record)
-        client.start()
+        let (client, recorder) = subscribedClient(["signal:EURUSD"], to: server)
         defer { client.stop() }
-        XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "subscribed") == 1 }, "\(recorder.summary)")
         try publishSignals("signal:EURUSD", 1...5, on: server)
         XCTAssertTrue(TestServer.eventually(10) { recorder.messages.count == 5 }, "\(recorder.summary)")
 
-        server.stop()
-        XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "disconnected") >= 1 }, "\(recorder.summary)")
-        server = try TestServer { $0.port = port }
+        server = try restart(server, noticedBy: recorder)
         defer { server.stop() }
         // Seq 1...7 of the new run, published while the client backs off (1 s).
         try publishSignals("signal:EURUSD", 6...12, on: server)
@@ -91,19 +84,12 @@ final class ClientEpochRecoveryTests: XCTestCase {
     /// (new epoch: told, replayed from 1) and one born during the outage.
     func testWildcardAcrossARestart() throws {
         var server = try TestServer()
-        let port = server.port
-        let recorder = EventRecorder()
-        let client = StreamConnection(configuration: slowRetrying(port: port, channels: ["signal:*"], caPath: server.caPath),
-                                      onEvent: recorder.record)
-        client.start()
+        let (client, recorder) = subscribedClient(["signal:*"], to: server)
         defer { client.stop() }
-        XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "subscribed") == 1 }, "\(recorder.summary)")
         try publishSignals("signal:EURUSD", 1...3, on: server)
         XCTAssertTrue(TestServer.eventually(10) { recorder.messages.count == 3 }, "\(recorder.summary)")
 
-        server.stop()
-        XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "disconnected") >= 1 }, "\(recorder.summary)")
-        server = try TestServer { $0.port = port }
+        server = try restart(server, noticedBy: recorder)
         defer { server.stop() }
         try publishSignals("signal:EURUSD", 4...5, on: server)
         try publishSignals("signal:NZDUSD", 1...2, on: server)
@@ -123,12 +109,26 @@ final class ClientEpochRecoveryTests: XCTestCase {
 
     // MARK: Helpers
 
-    /// Retries after 1 s, long enough for the test to publish on a restarted
-    /// server before the client is back.
-    private func slowRetrying(port: UInt16, channels: [String], caPath: String) -> StreamClientConfiguration {
-        StreamClientConfiguration(url: "wss://127.0.0.1:\(port)/ws", token: TestServer.token(sub: "acct-1"), caPath: caPath,
-                                  channels: channels, heartbeatInterval: 5,
-                                  backoff: BackoffPolicy(initial: 1, factor: 2, cap: 2, jitter: false))
+    /// A client on `channels`, subscribed. It retries after 1 s, long enough
+    /// for a test to publish on a restarted server before the client is back.
+    private func subscribedClient(_ channels: [String], to server: TestServer) -> (StreamConnection, EventRecorder) {
+        let recorder = EventRecorder()
+        let client = StreamConnection(configuration: StreamClientConfiguration(
+            url: "wss://127.0.0.1:\(server.port)/ws", token: TestServer.token(sub: "acct-1"), caPath: server.caPath,
+            channels: channels, heartbeatInterval: 5, backoff: BackoffPolicy(initial: 1, factor: 2, cap: 2, jitter: false)),
+            onEvent: recorder.record)
+        client.start()
+        XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "subscribed") == 1 }, "\(recorder.summary)")
+        return (client, recorder)
+    }
+
+    /// Stops the server and, once the client noticed, starts a new one on the
+    /// same port: signal channels (not durable) start their numbering over.
+    private func restart(_ server: TestServer, noticedBy recorder: EventRecorder) throws -> TestServer {
+        let port = server.port
+        server.stop()
+        XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "disconnected") >= 1 }, "\(recorder.summary)")
+        return try TestServer { $0.port = port }
     }
 
     /// Publishes signals whose `data.n` counts across runs, so a message is
