@@ -20,10 +20,12 @@ public struct RecoveryFailure: Sendable, Equatable {
     /// The seq, in `epoch`, of the first message that follows this notice;
     /// nil when none follows.
     public let replayFrom: UInt64?
+    /// For `recovery_limit` on a pattern: the matching channels left out.
+    public let skippedChannels: [String]
     public let timestamp: String?
 
     public init(channel: String, reason: String, since: UInt64? = nil, sinceEpoch: String? = nil, epoch: String? = nil,
-                lastSeq: UInt64? = nil, replayFrom: UInt64? = nil, timestamp: String? = nil) {
+                lastSeq: UInt64? = nil, replayFrom: UInt64? = nil, skippedChannels: [String] = [], timestamp: String? = nil) {
         self.channel = channel
         self.reason = reason
         self.since = since
@@ -31,6 +33,7 @@ public struct RecoveryFailure: Sendable, Equatable {
         self.epoch = epoch
         self.lastSeq = lastSeq
         self.replayFrom = replayFrom
+        self.skippedChannels = skippedChannels
         self.timestamp = timestamp
     }
 
@@ -41,7 +44,8 @@ public struct RecoveryFailure: Sendable, Equatable {
         func number(_ key: String) -> UInt64? { (data[key] as? NSNumber)?.uint64Value }
         self.init(channel: data["channel"] as? String ?? "", reason: data["reason"] as? String ?? "",
                   since: number("since"), sinceEpoch: data["since_epoch"] as? String, epoch: data["epoch"] as? String,
-                  lastSeq: number("last_seq"), replayFrom: number("replay_from"), timestamp: message.timestamp)
+                  lastSeq: number("last_seq"), replayFrom: number("replay_from"), skippedChannels: data["channels"] as? [String] ?? [],
+                  timestamp: message.timestamp)
     }
 
     public var isEpochChange: Bool { reason == "epoch_changed" }

@@ -147,6 +147,7 @@ enum RecoveryLine {
         if let since = failure.since { parts.append("since=\(since)") }
         if let sinceEpoch = failure.sinceEpoch { parts.append("since_epoch=\(sinceEpoch)") }
         parts += ["epoch=\(text(failure.epoch))", "last_seq=\(text(failure.lastSeq))", "replay_from=\(text(failure.replayFrom))"]
+        if !failure.skippedChannels.isEmpty { parts.append("channels=\(failure.skippedChannels.joined(separator: ","))") }
         return parts.joined(separator: " ")
     }
 

@@ -23,6 +23,14 @@ final class RecoveryFailureTests: XCTestCase {
         XCTAssertFalse(notice.isEpochChange)
     }
 
+    /// A pattern's recovery over the server's bound names the channels it left out.
+    func testRecoveryLimitNamesTheSkippedChannels() throws {
+        let notice = try failure(#"{"type":"recovery_failed","data":{"channel":"signal:*","reason":"recovery_limit","since":null,"#
+            + #""epoch":null,"last_seq":0,"replay_from":null,"channels":["signal:USDJPY","signal:ZARJPY"]}}"#)
+        XCTAssertEqual(notice, RecoveryFailure(channel: "signal:*", reason: "recovery_limit", lastSeq: 0,
+                                               skippedChannels: ["signal:USDJPY", "signal:ZARJPY"]))
+    }
+
     /// Wire 1.0 servers send channel, since, last_seq and reason only.
     func testAnOlderServersNotice() throws {
         let notice = try failure(#"{"type":"recovery_failed","data":{"channel":"order:acct-1","since":41,"last_seq":12,"reason":"gap"}}"#)
