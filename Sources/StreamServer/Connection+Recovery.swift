@@ -110,11 +110,13 @@ extension Connection {
         for var start in starts {
             if start.from != nil, start.estimatedMessages > remaining {
                 let from: UInt64? = remaining == 0 ? nil : start.seenThrough - remaining + 1
-                start = RecoveryStart(channel: start.channel,
-                                      notice: RecoveryNotice(channel: start.channel, reason: "recovery_limit", since: start.notice?.since ?? start.from.map { $0 - 1 },
-                                                             sinceEpoch: start.notice?.sinceEpoch ?? start.epoch, epoch: start.epoch,
-                                                             lastSeq: start.seenThrough, replayFrom: from),
-                                      epoch: start.epoch, from: from, seenThrough: start.seenThrough)
+                // A notice the plan already had (epoch_changed, history_unavailable)
+                // keeps its reason; either way `replay_from` says where the replay starts.
+                let notice = RecoveryNotice(channel: start.channel, reason: start.notice?.reason ?? "recovery_limit",
+                                            since: start.notice?.since ?? start.from.map { $0 - 1 },
+                                            sinceEpoch: start.notice?.sinceEpoch ?? start.epoch, epoch: start.epoch,
+                                            lastSeq: start.seenThrough, replayFrom: from)
+                start = RecoveryStart(channel: start.channel, notice: notice, epoch: start.epoch, from: from, seenThrough: start.seenThrough)
             }
             remaining -= min(remaining, start.estimatedMessages)
             if let notice = start.notice { sendText(notice.envelope) }
