@@ -11,6 +11,10 @@ interface OrderUpdate {
   status: string;
 }
 
+// A browser cannot tell a refused token from a server that is down (both are
+// a failed upgrade); tolerate a few while a server restarts.
+const CLIENT_OPTIONS = { maxFailedUpgrades: 8 } as const;
+
 export interface ExampleProps {
   url: string;
   token: string;
@@ -25,6 +29,7 @@ export function OrdersExample({ url, token, account }: ExampleProps): React.Reac
     token,
     channels: [`order:${account}`],
     historySize: 50,
+    clientOptions: CLIENT_OPTIONS,
     onMessage: (message: StreamMessage<OrderUpdate>) => {
       setReceived((n) => n + 1);
       console.log('Received:', message.channel, message.seq);
