@@ -9,7 +9,10 @@
 #     node-typescript and node-react types), then that example compiled and
 #     rendered with Debian's React in headless Chromium against a real
 #     streamd, through a server restart (Tests/Browser/react_test.py);
-#  4. streamd serve --demo serves the page (GET /) over TLS; headless
+#  4. the dashboard's order ticket (Tests/Browser/trading_test.py): position
+#     sizes for EURUSD, USDJPY and XAUUSD against hand-computed values, moving
+#     with published ticks, and sized from a selected prepared payload;
+#  5. streamd serve --demo serves the page (GET /) over TLS; headless
 #     Chromium, driven over the DevTools protocol by
 #     Tests/Browser/dashboard_test.py, loads it with a trader token in
 #     sessionStorage, and checks prices, order updates, prepared payloads,
@@ -56,6 +59,9 @@ react_status=0
 timeout 180 python3 Tests/Browser/react_test.py "$web" || react_status=$?
 rm -rf "$web"
 [ "$react_status" -eq 0 ] || { echo "browser: the React test failed"; exit "$react_status"; }
+
+echo "browser: the order ticket's position sizes in headless Chromium against streamd"
+timeout 180 python3 Tests/Browser/trading_test.py
 
 echo "browser: the dashboard (serve --demo) in headless Chromium"
 work="$(mktemp -d)"
