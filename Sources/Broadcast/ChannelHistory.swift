@@ -96,6 +96,49 @@ public struct ChannelHistory: Sendable {
         return .messages(missed)
     }
 
+    /// The oldest seq memory can replay from, when memory holds every
+    /// message from it through `lastSeq` (nil: it holds none, or not up to
+    /// the end, as after `restore`).
+    public func oldestReplayable(nowMilliseconds: Int64) -> (seq: UInt64, timeMilliseconds: Int64)? {
+        let start = firstYoungOffset(nowMilliseconds)
+        guard start < entries.count, entries.last!.message.seq == lastSeq else { return nil }
+        let entry = entries[offset: start]
+        return (entry.message.seq, entry.timeMilliseconds)
+    }
+
+    /// Up to `maxCount` messages (and about `maxBytes` of frames) from seq
+    /// `from` on, in order, skipping expired ones. `from` must lie between
+    /// `oldestReplayable` and `lastSeq`. Returns the messages and the seq
+    /// after the last one looked at.
+    public func messages(from: UInt64, maxCount: Int, maxBytes: Int, nowMilliseconds: Int64) -> (messages: [StreamMessage], next: UInt64) {
+        guard let oldest = oldestReplayable(nowMilliseconds: nowMilliseconds), from >= oldest.seq, from <= lastSeq else { return ([], from) }
+        let start = entries.count - Int(lastSeq - from) - 1
+        var found: [StreamMessage] = []
+        var bytes = 0
+        var offset = start
+        while offset < entries.count, found.count < maxCount, bytes < maxBytes {
+            let message = entries[offset: offset].message
+            if !message.isExpired(atMilliseconds: nowMilliseconds) {
+                found.append(message)
+                bytes += message.frame.count
+            }
+            offset += 1
+        }
+        return (found, from + UInt64(offset - start))
+    }
+
+    /// The seq of the first replayable message published at or after
+    /// `time` (nil: none is).
+    public func firstSeq(atOrAfter time: Int64, nowMilliseconds: Int64) -> UInt64? {
+        guard oldestReplayable(nowMilliseconds: nowMilliseconds) != nil else { return nil }
+        var low = firstYoungOffset(nowMilliseconds), high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[offset: mid].timeMilliseconds < time { low = mid + 1 } else { high = mid }
+        }
+        return low < entries.count ? entries[offset: low].message.seq : nil
+    }
+
     /// Entries with a time below this are too old to offer.
     private func ageCutoff(_ now: Int64) -> Int64 {
         guard maxAgeMilliseconds > 0 else { return .min }

@@ -7,8 +7,10 @@ import Glibc
 /// Files: `<directory>/log-<N>.seg`, N counting up from 1. Each entry is one
 /// write(2) (format in `LogCodec`), so once `append` returns the record is in
 /// the kernel and survives the process dying; nothing waits for `close`.
-/// Every segment starts with a checkpoint of every channel's last seq, so
-/// deleting old segments to stay under `maxBytes` never loses a seq.
+/// Every segment starts with a checkpoint of every channel's epoch and last
+/// seq, so deleting old segments to stay under `maxBytes` never loses a seq.
+/// An index per channel (`ChannelIndex`) says where each record of its
+/// current epoch sits, so `read` serves deep replay without scanning.
 public final class DurableLog {
     private struct Segment {
         let number: Int
@@ -26,7 +28,8 @@ public final class DurableLog {
     /// Size of the checkpoint that opens the current segment: a segment
     /// holding only that is never rotated (that would loop on huge checkpoints).
     private var checkpointBytes = 0
-    private var lastSeqs: [String: UInt64] = [:]
+    private var positions: [String: LogPosition] = [:]
+    var index: [String: ChannelIndex] = [:]
     /// Reused for every entry: one buffer, one write(2), no allocation per append.
     private var scratch: [UInt8] = []
     private var recovered = false
@@ -70,8 +73,16 @@ public final class DurableLog {
         }
         scratch.removeAll(keepingCapacity: true)
         try LogCodec.appendFramed(record, to: &scratch)
+        let segment = segments[segments.count - 1]
         try writeScratch()
-        if record.seq > lastSeqs[record.channel, default: 0] { lastSeqs[record.channel] = record.seq }
+        if let known = positions[record.channel], known.epoch == record.epoch || known.epoch.isEmpty {
+            if record.seq > known.lastSeq { positions[record.channel] = LogPosition(epoch: record.epoch, lastSeq: record.seq) }
+        } else {
+            positions[record.channel] = LogPosition(epoch: record.epoch, lastSeq: record.seq)
+        }
+        index[record.channel, default: ChannelIndex(epoch: record.epoch)]
+            .append(seq: record.seq, timeMilliseconds: record.timeMilliseconds, segment: segment.number,
+                    offset: segment.bytes, epoch: record.epoch)
         removeOldSegments()
     }
 
@@ -109,16 +120,23 @@ public final class DurableLog {
     }
 
     /// Replaces what this instance knows about the files (used by `recover`).
-    func adopt(segments found: [(number: Int, bytes: Int)], lastSeqs: [String: UInt64]) throws(DurableLogError) {
+    /// `startOver`: the next entry opens a new segment whose checkpoint
+    /// lists no channel, so every older record is superseded.
+    func adopt(segments found: [(number: Int, bytes: Int)], positions: [String: LogPosition],
+               index: [String: ChannelIndex], startOver: Bool) throws(DurableLogError) {
         closeCurrent()
         segments = found.map { Segment(number: $0.number, bytes: $0.bytes) }
         totalBytes = found.reduce(0) { $0 + $1.bytes }
-        self.lastSeqs = lastSeqs
+        self.positions = positions
+        self.index = index
         recovered = true
-        rotateBeforeNextAppend = false
+        rotateBeforeNextAppend = startOver
         try openCurrent()
         removeOldSegments()
     }
+
+    /// Where `channel`'s numbering stands in the log (nil: unknown to it).
+    public func position(of channel: String) -> LogPosition? { positions[channel] }
 
     var isClosed: Bool { closed }
 
@@ -148,7 +166,7 @@ public final class DurableLog {
         let path = path(of: number)
         fd = try LogFiles.open(path, O_WRONLY | O_CREAT | O_APPEND)
         scratch.removeAll(keepingCapacity: true)
-        try LogCodec.appendFramedCheckpoint(lastSeqs, to: &scratch)
+        try LogCodec.appendFramedCheckpoint(positions, to: &scratch)
         try writeScratch()
         checkpointBytes = scratch.count
         rotateBeforeNextAppend = false
@@ -186,6 +204,11 @@ public final class DurableLog {
             }
             segments.removeFirst()  // a handful of segments: O(n) is fine
             totalBytes -= oldest.bytes
+            let first = segments[0].number
+            for channel in Array(index.keys) {
+                index[channel]!.dropSegments(below: first)
+                if index[channel]!.isEmpty { index[channel] = nil }
+            }
         }
     }
 

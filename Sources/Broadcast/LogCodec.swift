@@ -4,10 +4,15 @@
 ///
 /// and a body is, all integers little-endian:
 ///
-///     record:     0x01 | seq u64 | time_ms i64 | flags u8 (bit 0: has expiry)
-///                 | [expires_ms i64] | channel (u16 length + UTF-8) | type (u16 + UTF-8)
-///                 | payload (u32 length + bytes)
-///     checkpoint: 0x02 | count u32 | count × (channel (u16 + UTF-8) | last seq u64)
+///     record:     0x03 | seq u64 | time_ms i64 | flags u8 (bit 0: has expiry,
+///                 bit 1: has idempotency key) | [expires_ms i64] | channel (u16
+///                 length + UTF-8) | type (u16 + UTF-8) | epoch (u16 + UTF-8)
+///                 | [idempotency key (u16 + UTF-8)] | payload (u32 length + bytes)
+///     checkpoint: 0x04 | count u32 | count × (channel (u16 + UTF-8) | epoch (u16
+///                 + UTF-8) | last seq u64)
+///
+/// Logs written before epochs hold 0x01 records (no epoch, no key, flags
+/// bit 0 only) and 0x02 checkpoints (no epochs); both are still read.
 ///
 /// Binary rather than JSON: no Foundation, no escaping, and a body either
 /// parses exactly or is rejected.
@@ -19,29 +24,28 @@ enum LogCodec {
 
     static func appendFramed(_ record: DurableRecord, to out: inout [UInt8]) throws(DurableLogError) {
         try frame(into: &out) { body throws(DurableLogError) in
-            body.append(1)
+            body.append(3)
             appendInteger(record.seq, to: &body)
             appendInteger(UInt64(bitPattern: record.timeMilliseconds), to: &body)
-            if let expiry = record.expiresAtMilliseconds {
-                body.append(1)
-                appendInteger(UInt64(bitPattern: expiry), to: &body)
-            } else {
-                body.append(0)
-            }
+            body.append((record.expiresAtMilliseconds == nil ? 0 : 1) | (record.idempotencyKey == nil ? 0 : 2))
+            if let expiry = record.expiresAtMilliseconds { appendInteger(UInt64(bitPattern: expiry), to: &body) }
             try appendText(record.channel, to: &body, what: "channel")
             try appendText(record.type, to: &body, what: "type")
+            try appendText(record.epoch, to: &body, what: "epoch")
+            if let key = record.idempotencyKey { try appendText(key, to: &body, what: "idempotency key") }
             appendInteger(UInt32(record.payload.count), to: &body)
             body.append(contentsOf: record.payload)
         }
     }
 
-    static func appendFramedCheckpoint(_ lastSeqs: [String: UInt64], to out: inout [UInt8]) throws(DurableLogError) {
+    static func appendFramedCheckpoint(_ positions: [String: LogPosition], to out: inout [UInt8]) throws(DurableLogError) {
         try frame(into: &out) { body throws(DurableLogError) in
-            body.append(2)
-            appendInteger(UInt32(lastSeqs.count), to: &body)
-            for (channel, seq) in lastSeqs {
+            body.append(4)
+            appendInteger(UInt32(positions.count), to: &body)
+            for (channel, position) in positions {
                 try appendText(channel, to: &body, what: "channel")
-                appendInteger(seq, to: &body)
+                try appendText(position.epoch, to: &body, what: "epoch")
+                appendInteger(position.lastSeq, to: &body)
             }
         }
     }
@@ -50,28 +54,46 @@ enum LogCodec {
     static func decode(_ body: ArraySlice<UInt8>) -> LogEntry? {
         var reader = ByteReader(body)
         switch reader.byte() {
-        case 1:
+        case let tag? where tag == 1 || tag == 3:
+            let current = tag == 3
             guard let seq = reader.integer(UInt64.self), let time = reader.integer(UInt64.self),
-                  let flags = reader.byte(), flags <= 1 else { return nil }
+                  let flags = reader.byte(), flags <= (current ? 3 : 1) else { return nil }
             var expiry: Int64?
-            if flags == 1 {
+            if flags & 1 != 0 {
                 guard let value = reader.integer(UInt64.self) else { return nil }
                 expiry = Int64(bitPattern: value)
             }
-            guard let channel = reader.text(), let type = reader.text(),
-                  let length = reader.integer(UInt32.self), let payload = reader.bytes(Int(length)),
+            guard let channel = reader.text(), let type = reader.text() else { return nil }
+            var epoch = "", key: String?
+            if current {
+                guard let text = reader.text() else { return nil }
+                epoch = text
+                if flags & 2 != 0 {
+                    guard let text = reader.text() else { return nil }
+                    key = text
+                }
+            }
+            guard let length = reader.integer(UInt32.self), let payload = reader.bytes(Int(length)),
                   reader.isAtEnd else { return nil }
             return .record(DurableRecord(channel: channel, seq: seq, timeMilliseconds: Int64(bitPattern: time),
-                                         expiresAtMilliseconds: expiry, type: type, payload: Array(payload)))
-        case 2:
+                                         expiresAtMilliseconds: expiry, type: type, payload: Array(payload),
+                                         epoch: epoch, idempotencyKey: key))
+        case let tag? where tag == 2 || tag == 4:
+            let legacy = tag == 2
             guard let count = reader.integer(UInt32.self), Int(count) <= body.count else { return nil }
-            var entries: [(channel: String, lastSeq: UInt64)] = []
+            var entries: [(channel: String, position: LogPosition)] = []
             entries.reserveCapacity(Int(count))
             for _ in 0..<count {
-                guard let channel = reader.text(), let seq = reader.integer(UInt64.self) else { return nil }
-                entries.append((channel, seq))
+                guard let channel = reader.text() else { return nil }
+                var epoch = ""
+                if !legacy {
+                    guard let text = reader.text() else { return nil }
+                    epoch = text
+                }
+                guard let seq = reader.integer(UInt64.self) else { return nil }
+                entries.append((channel, LogPosition(epoch: epoch, lastSeq: seq)))
             }
-            return reader.isAtEnd ? .checkpoint(entries) : nil
+            return reader.isAtEnd ? .checkpoint(entries, legacy: legacy) : nil
         default:
             return nil
         }

@@ -6,6 +6,11 @@ public final class StreamMessage: Sendable {
     public let kind: ChannelKind?
     public let type: String
     public let seq: UInt64
+    /// The numbering `seq` belongs to (see `Epoch`).
+    public let epoch: String
+    /// Wall-clock milliseconds when the message was published (the
+    /// envelope's `timestamp`), for wildcard recovery by time.
+    public let timeMilliseconds: Int64
     /// The complete WebSocket text frame (header + JSON), ready for TLS.
     public let frame: [UInt8]
     /// Wall-clock milliseconds after which the message is stale (a signal's
@@ -15,12 +20,14 @@ public final class StreamMessage: Sendable {
     /// latency can be measured; 0 when unknown (replayed from disk).
     public let publishedAtNanoseconds: UInt64
 
-    public init(channel: String, type: String, seq: UInt64, frame: [UInt8],
+    public init(channel: String, type: String, seq: UInt64, epoch: String, timeMilliseconds: Int64, frame: [UInt8],
                 expiresAtMilliseconds: Int64? = nil, publishedAtNanoseconds: UInt64 = 0) {
         self.channel = channel
         self.kind = ChannelKind(channel: channel)
         self.type = type
         self.seq = seq
+        self.epoch = epoch
+        self.timeMilliseconds = timeMilliseconds
         self.frame = frame
         self.expiresAtMilliseconds = expiresAtMilliseconds
         self.publishedAtNanoseconds = publishedAtNanoseconds

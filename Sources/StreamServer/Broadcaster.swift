@@ -6,6 +6,21 @@ import Synchronization
 import TextFormat
 import WebSocket
 
+/// What a publish was given: its place in the channel's numbering.
+public struct PublishReceipt: Sendable, Equatable {
+    public let seq: UInt64
+    public let epoch: String
+    /// The idempotency key was seen before: nothing new was published, and
+    /// `seq`/`epoch` are the original publish's.
+    public let duplicate: Bool
+
+    public init(seq: UInt64, epoch: String, duplicate: Bool = false) {
+        self.seq = seq
+        self.epoch = epoch
+        self.duplicate = duplicate
+    }
+}
+
 /// Why a publish was not accepted.
 public struct PublishError: Error, CustomStringConvertible, Sendable {
     public let code: String      // bad_request, storage_error
@@ -18,21 +33,27 @@ public struct PublishError: Error, CustomStringConvertible, Sendable {
 /// writes the same bytes to each of its subscribers.
 public final class Broadcaster: @unchecked Sendable {
     private let contexts: [LoopContext]
-    private let settings: StreamSettings
+    let settings: StreamSettings
     /// Per kind, resolved once: looked up for every recipient of every message.
     private let policies: [ChannelKind: DeliveryPolicy]
     private let maxChannelNameBytes: Int
+    /// The epoch of every non-durable channel in this run: their numbering
+    /// starts over with each start of the process.
+    let runEpoch = Epoch.make()
     /// All channel state behind one lock. Held while handing a message to
     /// the loops, so every loop sees a channel's messages in seq order, and
     /// while a subscriber reads history, so replay and live never overlap.
-    private let channels: Mutex<ChannelTable>
-    private let durable: DurableLog?
-    private let logger: Logger
+    let channels: Mutex<ChannelTable>
+    let durable: DurableLog?
+    let logger: Logger
     /// Set before the loops start when the server runs with `--redis`: the
     /// bus numbers messages and carries them to every instance.
     var cluster: ClusterBus?
     /// `streamd_published_total`: publishes this instance accepted (set before the loops start).
     var publishedCounter: Counter?
+    /// `streamd_idempotency_duplicates_total` and `streamd_idempotency_evicted_total` (set before the loops start).
+    var duplicateCounter: Counter?
+    var evictedKeysCounter: Counter?
 
     struct ChannelTable {
         var states: [String: ChannelState] = [:]
@@ -41,7 +62,13 @@ public final class Broadcaster: @unchecked Sendable {
     }
 
     struct ChannelState {
+        /// The numbering the history belongs to.
+        var epoch: String
         var history: ChannelHistory
+        var idempotency: IdempotencyWindow
+        /// Epochs this channel left behind (cluster): a late message of one
+        /// of them is stale, never a reason to switch back.
+        var retiredEpochs: [String] = []
     }
 
     init(contexts: [LoopContext], settings: StreamSettings, maxChannelNameBytes: Int, logger: Logger) throws {
@@ -53,18 +80,21 @@ public final class Broadcaster: @unchecked Sendable {
         var table = ChannelTable()
         do {
             let log = try DurableLog(directory: settings.dataDirectory, maxBytes: settings.durableMaxBytes, fsync: settings.durableFsync)
-            let recovered = try log.recover(keepPerChannel: settings.historyDepth)
+            let now = WallClock.nowMilliseconds()
+            let recovered = try log.recover(keepPerChannel: settings.historyDepth,
+                                            keysSince: now - Int64(settings.idempotencyWindowSeconds * 1000))
             for warning in recovered.warnings { logger.warning("durable log", ["warning": .string(warning)]) }
             for (channel, entry) in recovered.channels {
-                var history = ChannelHistory(depth: settings.historyDepth, maxAgeMilliseconds: Int64(settings.historyMaxAgeSeconds * 1000))
-                history.restore(lastSeq: entry.lastSeq)
+                // A log written before epochs names none: the numbering goes on under a new name.
+                var state = Broadcaster.newChannelState(epoch: entry.epoch.isEmpty ? Epoch.make() : entry.epoch, settings: settings)
+                state.history.restore(lastSeq: entry.lastSeq)
                 for record in entry.records {
-                    let message = StreamMessage(channel: record.channel, type: record.type, seq: record.seq,
-                                                frame: FrameEncoder.frame(opcode: .text, payload: record.payload),
-                                                expiresAtMilliseconds: record.expiresAtMilliseconds)
-                    history.append(message, timeMilliseconds: record.timeMilliseconds)
+                    state.history.append(StreamMessage(record: record, epoch: state.epoch), timeMilliseconds: record.timeMilliseconds)
                 }
-                table.states[channel] = ChannelState(history: history)
+                for key in entry.idempotencyKeys {
+                    state.idempotency.remember(key.key, seq: key.seq, timeMilliseconds: key.timeMilliseconds)
+                }
+                table.states[channel] = state
             }
             if !recovered.channels.isEmpty {
                 logger.info("recovered private streams", ["channels": .int(recovered.channels.count), "directory": .string(settings.dataDirectory)])
@@ -77,46 +107,55 @@ public final class Broadcaster: @unchecked Sendable {
     }
 
     /// Publishes `dataJSON` (a JSON object's text) on `channel` and calls
-    /// `completion` with its seq. Single node: at once, on the caller's
-    /// thread. With a cluster bus: once the bus has numbered and stored it,
-    /// on the bus's loop (callers on a loop hop back themselves).
+    /// `completion` with its seq and epoch. Single node: at once, on the
+    /// caller's thread. With a cluster bus: once the bus has numbered and
+    /// stored it, on the bus's loop (callers on a loop hop back themselves).
     /// `expiresAtMilliseconds`: after it the message is neither delivered nor replayed.
-    public func publish(channel: String, dataJSON: String, expiresAtMilliseconds: Int64? = nil,
-                        completion: @escaping @Sendable (Result<UInt64, PublishError>) -> Void) {
+    /// `idempotencyKey`: a repeat within `streams.idempotency_window_s` is
+    /// answered with the original receipt (`duplicate`) and not published.
+    public func publish(channel: String, dataJSON: String, expiresAtMilliseconds: Int64? = nil, idempotencyKey: String? = nil,
+                        completion: @escaping @Sendable (Result<PublishReceipt, PublishError>) -> Void) {
         let prepared: PreparedPublish
         do {
-            prepared = try prepare(channel: channel, dataJSON: dataJSON, expiresAtMilliseconds: expiresAtMilliseconds)
+            prepared = try prepare(channel: channel, dataJSON: dataJSON, expiresAtMilliseconds: expiresAtMilliseconds,
+                                   idempotencyKey: idempotencyKey)
         } catch {
             return completion(.failure(error))
         }
-        let counter = publishedCounter
-        let counted: @Sendable (Result<UInt64, PublishError>) -> Void = { result in
-            if case .success = result { counter?.increment(shard: 0) }
+        let counter = publishedCounter, duplicates = duplicateCounter
+        let counted: @Sendable (Result<PublishReceipt, PublishError>) -> Void = { result in
+            if case .success(let receipt) = result { (receipt.duplicate ? duplicates : counter)?.increment(shard: 0) }
             completion(result)
         }
         if let cluster {
-            return cluster.publish(prepared, floor: lastSequence(of: channel), completion: counted)
+            return cluster.publish(prepared, floor: position(of: channel), completion: counted)
         }
-        counted(Result { () throws(PublishError) -> UInt64 in
-            try channels.withLock { table throws(PublishError) -> UInt64 in
-                let seq = (table.states[channel]?.history.lastSeq ?? 0) + 1
-                try accept(prepared.assigned(seq: seq), publishedAt: prepared.publishedAtNanoseconds, into: &table)
-                return seq
+        counted(Result { () throws(PublishError) -> PublishReceipt in
+            try channels.withLock { table throws(PublishError) -> PublishReceipt in
+                let state = table.states[channel]
+                if let key = prepared.idempotencyKey, let state, let seq = table.states[channel]!.idempotency.seq(for: key, nowMilliseconds: prepared.timeMilliseconds) {
+                    return PublishReceipt(seq: seq, epoch: state.epoch, duplicate: true)
+                }
+                let epoch = state?.epoch ?? (prepared.kind.isPrivate ? Epoch.make() : runEpoch)
+                let seq = (state?.history.lastSeq ?? 0) + 1
+                try accept(prepared.assigned(seq: seq, epoch: epoch), publishedAt: prepared.publishedAtNanoseconds, into: &table)
+                return PublishReceipt(seq: seq, epoch: epoch)
             }
         })
     }
 
-    /// The same, waiting for the seq: for in-process producers on their own
-    /// threads. Never call it on an event loop with a cluster bus: the bus
-    /// answers on a loop, so it refuses rather than deadlock.
+    /// The same, waiting for the receipt: for in-process producers on their
+    /// own threads. Never call it on an event loop with a cluster bus: the
+    /// bus answers on a loop, so it refuses rather than deadlock.
     @discardableResult
-    public func publish(channel: String, dataJSON: String, expiresAtMilliseconds: Int64? = nil) throws(PublishError) -> UInt64 {
+    public func publish(channel: String, dataJSON: String, expiresAtMilliseconds: Int64? = nil,
+                        idempotencyKey: String? = nil) throws(PublishError) -> PublishReceipt {
         if cluster != nil, contexts.contains(where: { $0.loop.isInLoop }) {
             throw PublishError(code: "unavailable", description: "in cluster mode, publish from an event loop with the completion form")
         }
-        let answer = Mutex<Result<UInt64, PublishError>?>(nil)
+        let answer = Mutex<Result<PublishReceipt, PublishError>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        publish(channel: channel, dataJSON: dataJSON, expiresAtMilliseconds: expiresAtMilliseconds) { result in
+        publish(channel: channel, dataJSON: dataJSON, expiresAtMilliseconds: expiresAtMilliseconds, idempotencyKey: idempotencyKey) { result in
             answer.withLock { $0 = result }
             done.signal()
         }
@@ -125,7 +164,11 @@ public final class Broadcaster: @unchecked Sendable {
     }
 
     /// Checks a message and builds its envelope around the seq still to come.
-    private func prepare(channel: String, dataJSON: String, expiresAtMilliseconds: Int64?) throws(PublishError) -> PreparedPublish {
+    private func prepare(channel: String, dataJSON: String, expiresAtMilliseconds: Int64?,
+                         idempotencyKey: String?) throws(PublishError) -> PreparedPublish {
+        if let idempotencyKey, let problem = IdempotencyKey.problem(with: idempotencyKey) {
+            throw PublishError(code: "bad_request", description: problem)
+        }
         guard let kind = ChannelKind(channel: channel) else {
             throw PublishError(code: "bad_request", description: "channel \(channel.debugDescription) must start with tick:, signal:, order:, idea: or payload:")
         }
@@ -139,7 +182,7 @@ public final class Broadcaster: @unchecked Sendable {
         return PreparedPublish(channel: channel, kind: kind, timeMilliseconds: now, expiresAtMilliseconds: expiresAtMilliseconds,
                                envelopeHead: #"{"type":"\#(kind.messageType)","channel":\#(JSONStringEscaper.quoted(channel)),"seq":"#,
                                envelopeTail: #","timestamp":"\#(RFC3339.format(milliseconds: now))","data":\#(dataJSON)}"#,
-                               publishedAtNanoseconds: MonotonicClock.now())
+                               publishedAtNanoseconds: MonotonicClock.now(), idempotencyKey: idempotencyKey)
     }
 
     /// Takes a numbered message into its channel: durable log (private
@@ -150,16 +193,24 @@ public final class Broadcaster: @unchecked Sendable {
             do {
                 try durable.append(DurableRecord(channel: message.channel, seq: message.seq, timeMilliseconds: message.timeMilliseconds,
                                                  expiresAtMilliseconds: message.expiresAtMilliseconds, type: message.kind.messageType,
-                                                 payload: message.payload))
+                                                 payload: message.payload, epoch: message.epoch, idempotencyKey: message.idempotencyKey))
             } catch {
                 throw PublishError(code: "storage_error", description: "the message could not be stored: \(error)")
             }
         }
         let streamMessage = StreamMessage(channel: message.channel, type: message.kind.messageType, seq: message.seq,
+                                          epoch: message.epoch, timeMilliseconds: message.timeMilliseconds,
                                           frame: FrameEncoder.frame(opcode: .text, payload: message.payload),
                                           expiresAtMilliseconds: message.expiresAtMilliseconds, publishedAtNanoseconds: publishedAt)
-        // Appended in place: a copy of the state would copy the whole history ring per message.
-        table.states[message.channel, default: newChannelState()].history.append(streamMessage, timeMilliseconds: message.timeMilliseconds)
+        // Changed in place: a copy of the state would copy the whole history ring per message.
+        if table.states[message.channel] == nil {
+            table.states[message.channel] = Broadcaster.newChannelState(epoch: message.epoch, settings: settings)
+        }
+        table.states[message.channel]!.history.append(streamMessage, timeMilliseconds: message.timeMilliseconds)
+        if let key = message.idempotencyKey {
+            let evicted = table.states[message.channel]!.idempotency.remember(key, seq: message.seq, timeMilliseconds: message.timeMilliseconds)
+            if evicted > 0 { evictedKeysCounter?.increment(shard: 0, by: evicted) }
+        }
         if message.kind == .tick { table.latestTicks[message.channel] = streamMessage }
         for context in contexts {
             let box = UncheckedBox(context)
@@ -167,8 +218,11 @@ public final class Broadcaster: @unchecked Sendable {
         }
     }
 
-    private func newChannelState() -> ChannelState {
-        ChannelState(history: ChannelHistory(depth: settings.historyDepth, maxAgeMilliseconds: Int64(settings.historyMaxAgeSeconds * 1000)))
+    static func newChannelState(epoch: String, settings: StreamSettings) -> ChannelState {
+        ChannelState(epoch: epoch,
+                     history: ChannelHistory(depth: settings.historyDepth, maxAgeMilliseconds: Int64(settings.historyMaxAgeSeconds * 1000)),
+                     idempotency: IdempotencyWindow(windowMilliseconds: Int64(settings.idempotencyWindowSeconds * 1000),
+                                                    maxKeys: settings.idempotencyMaxKeys))
     }
 
     /// A message numbered by the cluster bus (any instance's publish), in the
@@ -177,6 +231,15 @@ public final class Broadcaster: @unchecked Sendable {
     /// fetch what lies between.
     func receiveFromCluster(_ message: NumberedMessage, acceptingGap: Bool = false) -> ClusterReceipt {
         channels.withLock { table in
+            if let state = table.states[message.channel], state.epoch != message.epoch {
+                if state.retiredEpochs.contains(message.epoch) { return .duplicate }
+                // Redis lost the channel and numbering started over: live
+                // subscribers are told before the new epoch's first message.
+                var fresh = Broadcaster.newChannelState(epoch: message.epoch, settings: settings)
+                fresh.retiredEpochs = Array((state.retiredEpochs + [state.epoch]).suffix(4))
+                table.states[message.channel] = fresh
+                announceEpochChange(channel: message.channel, from: state.epoch, lastSeq: state.history.lastSeq, to: message.epoch)
+            }
             let last = table.states[message.channel]?.history.lastSeq ?? 0
             if message.seq <= last { return .duplicate }
             if message.seq != last + 1 && !acceptingGap { return .gap(after: last) }
@@ -195,36 +258,36 @@ public final class Broadcaster: @unchecked Sendable {
     /// Messages between `after` and the next one the bus could give are gone
     /// for good (trimmed from the bus, or lost with it): live subscribers of
     /// the channel are told, as a `recovery_failed` notice, never a silent gap.
-    func announceGap(channel: String, after seq: UInt64, resumingAt next: UInt64) {
-        let data = #"{"channel":\#(JSONStringEscaper.quoted(channel)),"since":\#(seq),"last_seq":\#(next &- 1),"reason":"gap"}"#
-        let frame = FrameEncoder.frame(opcode: .text, payload: Array(ServerMessage.envelope(type: "recovery_failed", id: nil, data: data).utf8))
+    func announceGap(channel: String, epoch: String, after seq: UInt64, resumingAt next: UInt64) {
+        let notice = RecoveryNotice(channel: channel, reason: "gap", since: seq, sinceEpoch: epoch, epoch: epoch,
+                                    lastSeq: next &- 1, replayFrom: next)
+        announce(notice)
+    }
+
+    /// A live channel's numbering started over (with `--redis`, Redis lost it).
+    private func announceEpochChange(channel: String, from old: String, lastSeq: UInt64, to new: String) {
+        logger.warning("channel numbering started over in a new epoch; subscribers are told (recovery_failed, reason epoch_changed)",
+                       ["channel": .string(channel), "old_epoch": .string(old), "epoch": .string(new)])
+        announce(RecoveryNotice(channel: channel, reason: "epoch_changed", since: lastSeq, sinceEpoch: old, epoch: new,
+                                lastSeq: 0, replayFrom: 1))
+    }
+
+    private func announce(_ notice: RecoveryNotice) {
+        let frame = FrameEncoder.frame(opcode: .text, payload: Array(notice.envelope.utf8))
         for context in contexts {
             let box = UncheckedBox(context)
-            context.loop.execute { box.value.announce(frame, to: channel) }
+            context.loop.execute { box.value.announce(frame, to: notice.channel, numberingEnded: notice.reason == "epoch_changed") }
         }
     }
 
-    /// Every channel this instance holds and its last seq (what the bus resyncs).
-    func channelPositions() -> [(channel: String, lastSeq: UInt64)] {
-        channels.withLock { table in table.states.map { ($0.key, $0.value.history.lastSeq) } }
+    /// Every channel this instance holds and where it stands (what the bus resyncs).
+    func channelPositions() -> [(channel: String, position: LogPosition)] {
+        channels.withLock { table in table.states.map { ($0.key, LogPosition(epoch: $0.value.epoch, lastSeq: $0.value.history.lastSeq)) } }
     }
 
-    /// For `since` recovery: what a client that saw `seq` on `channel` missed.
-    public func messages(on channel: String, after seq: UInt64) -> HistoryLookup {
-        channels.withLock { table in
-            // In a cluster, seq is one sequence for every instance: a client a
-            // little ahead of this one saw messages still on their way here,
-            // which its watermark will skip. Far ahead, or on a channel this
-            // instance has never seen, it is another epoch: not recoverable.
-            if cluster != nil, let last = table.states[channel]?.history.lastSeq, seq > last,
-               seq - last <= UInt64(settings.historyDepth) {
-                return .upToDate
-            }
-            guard let state = table.states[channel] else {
-                return seq == 0 ? .upToDate : .unavailable(oldestAvailable: nil)
-            }
-            return state.history.lookup(after: seq, nowMilliseconds: WallClock.nowMilliseconds())
-        }
+    /// Where `channel` stands here (nil: no message yet).
+    func position(of channel: String) -> LogPosition? {
+        channels.withLock { table in table.states[channel].map { LogPosition(epoch: $0.epoch, lastSeq: $0.history.lastSeq) } }
     }
 
     /// The newest tick of every symbol a subscription matches, oldest symbol first.
@@ -268,10 +331,13 @@ struct PreparedPublish: Sendable {
     let envelopeHead: String
     let envelopeTail: String
     let publishedAtNanoseconds: UInt64
+    let idempotencyKey: String?
 
-    func assigned(seq: UInt64) -> NumberedMessage {
-        NumberedMessage(channel: channel, kind: kind, seq: seq, timeMilliseconds: timeMilliseconds,
-                        expiresAtMilliseconds: expiresAtMilliseconds, payload: Array((envelopeHead + String(seq) + envelopeTail).utf8))
+    func assigned(seq: UInt64, epoch: String) -> NumberedMessage {
+        NumberedMessage(channel: channel, kind: kind, seq: seq, epoch: epoch, timeMilliseconds: timeMilliseconds,
+                        expiresAtMilliseconds: expiresAtMilliseconds,
+                        payload: Array((envelopeHead + String(seq) + #","epoch":"# + JSONStringEscaper.quoted(epoch) + envelopeTail).utf8),
+                        idempotencyKey: idempotencyKey)
     }
 }
 
@@ -280,9 +346,11 @@ struct NumberedMessage: Sendable {
     let channel: String
     let kind: ChannelKind
     let seq: UInt64
+    let epoch: String
     let timeMilliseconds: Int64
     let expiresAtMilliseconds: Int64?
     let payload: [UInt8]
+    var idempotencyKey: String? = nil
 }
 
 enum ClusterReceipt: Equatable {
@@ -297,9 +365,10 @@ enum ClusterReceipt: Equatable {
 /// calls `receiveFromCluster`). Implemented over Redis by `RedisCluster`.
 protocol ClusterBus: AnyObject, Sendable {
     /// Numbers and stores `message`, then carries it to every instance.
-    /// `floor`: this instance's last seq on the channel, so a bus that lost
-    /// its data never numbers below what clients have already seen.
-    func publish(_ message: PreparedPublish, floor: UInt64, completion: @escaping @Sendable (Result<UInt64, PublishError>) -> Void)
+    /// `floor`: where this instance stands on the channel, so a bus that
+    /// went back to an older copy of the same epoch never numbers below
+    /// what clients have already seen.
+    func publish(_ message: PreparedPublish, floor: LogPosition?, completion: @escaping @Sendable (Result<PublishReceipt, PublishError>) -> Void)
     /// Both links up and resynced: cross-instance delivery works.
     var isConnected: Bool { get }
     /// A lease for one more session of `subject` across the cluster: true if

@@ -36,7 +36,13 @@ extension Connection {
             guard session.entitlements.maySubscribe(message.channel) else { return false }
         }
         if message.expiresAtMilliseconds != nil, message.isExpired(atMilliseconds: WallClock.nowMilliseconds()) { return false }
-        if !session.watermarks.isEmpty, let seen = session.watermarks[message.channel], message.seq <= seen { return false }
+        if !session.watermarks.isEmpty, let seen = session.watermarks[message.channel] {
+            if seen.epoch != message.epoch {
+                session.watermarks[message.channel] = nil  // a new numbering: nothing of it was seen
+            } else if message.seq <= seen.seq {
+                return false
+            }
+        }
         switch enqueue(message, policy: policy) {
         case .queued:
             session.messagesOut += 1

@@ -106,17 +106,10 @@ extension Connection {
         case .success(let list): channels = list
         case .failure(let problem): return sendError(id: request.id, code: "bad_request", problem.message)
         }
-        var since: [String: UInt64] = [:]
-        if let raw = request.object["since"] {
-            guard let object = raw as? [String: Any] else {
-                return sendError(id: request.id, code: "bad_request", "\"since\" must be an object of channel → last seq seen")
-            }
-            for (channel, value) in object {
-                guard let number = value as? NSNumber, number.int64Value >= 0, String(cString: number.objCType) != "c" else {
-                    return sendError(id: request.id, code: "bad_request", "since[\(channel)] must be a non-negative integer seq")
-                }
-                since[channel] = UInt64(number.int64Value)
-            }
+        let since: SinceRequest
+        switch parseSince(request.object["since"]) {
+        case .success(let parsed): since = parsed
+        case .failure(let problem): return sendError(id: request.id, code: "bad_request", problem.message)
         }
         var granted: [String] = []
         var denied: [(String, String)] = []
@@ -139,50 +132,28 @@ extension Connection {
         let deniedJSON = denied.map { #"{"channel":\#(JSONStringEscaper.quoted($0.0)),"reason":"\#($0.1)"}"# }.joined(separator: ",")
         sendText(ServerMessage.envelope(type: "subscribed", id: request.id,
                                         data: #"{"channels":[\#(grantedJSON)],"denied":[\#(deniedJSON)]}"#))
-        // Then, per granted channel, what the client missed (`since`) or, for
-        // ticks, the latest price of each matching symbol; live messages
-        // already on their way are skipped up to what was sent here.
-        for channel in granted {
-            if let seq = since[channel] {
-                replay(channel, after: seq, session)
-            } else if channel.hasPrefix("tick:") {
-                for message in context.broadcaster.latestTicks(matching: channel) {
-                    sendReplayed(message, session)
-                }
-            }
+        // Then what the client missed (`since`, replayed paced by its socket)
+        // or, for ticks, the latest price of each matching symbol; live
+        // messages already on their way are skipped up to what was sent here.
+        startRecovery(recoveryStarts(for: granted, since), session)
+        for channel in granted where channel.hasPrefix("tick:") && since.exact[channel] == nil && since.wildcard[channel] == nil {
+            for message in context.broadcaster.latestTicks(matching: channel) { sendSnapshot(message, session) }
         }
-        for (channel, seq) in since.sorted(by: { $0.key < $1.key }) where !granted.contains(channel) && !denied.contains(where: { $0.0 == channel }) {
-            recoveryFailed(channel, since: seq, reason: "not_subscribed")
+        for channel in since.keys where !granted.contains(channel) && !denied.contains(where: { $0.0 == channel }) {
+            let position = since.exact[channel]
+            let current = context.broadcaster.position(of: channel)
+            sendText(RecoveryNotice(channel: channel, reason: "not_subscribed", since: position?.seq, sinceEpoch: position?.epoch,
+                                    epoch: current?.epoch, lastSeq: current?.lastSeq ?? 0, replayFrom: nil).envelope)
         }
     }
 
-    private func replay(_ channel: String, after seq: UInt64, _ session: Session) {
-        guard !channel.hasSuffix("*") else {
-            return recoveryFailed(channel, since: seq, reason: "since needs an exact channel")
-        }
-        switch context.broadcaster.messages(on: channel, after: seq) {
-        case .upToDate:
-            session.watermarks[channel] = max(session.watermarks[channel] ?? 0, seq)
-        case .messages(let missed):
-            for message in missed { sendReplayed(message, session) }
-        case .unavailable:
-            recoveryFailed(channel, since: seq, reason: "history_unavailable")
-        }
-    }
-
-    private func sendReplayed(_ message: StreamMessage, _ session: Session) {
-        if let seen = session.watermarks[message.channel], message.seq <= seen { return }
-        session.watermarks[message.channel] = message.seq
-        // Replays are answers to this client's request: never conflated or dropped.
+    private func sendSnapshot(_ message: StreamMessage, _ session: Session) {
+        if let seen = session.watermarks[message.channel], seen.epoch == message.epoch, message.seq <= seen.seq { return }
+        session.watermarks[message.channel] = Watermark(epoch: message.epoch, seq: message.seq)
+        // A snapshot answers this client's request: never conflated or dropped.
         enqueue(message.frame)
         session.messagesOut += 1
         session.bytesOut += message.frame.count
-    }
-
-    private func recoveryFailed(_ channel: String, since seq: UInt64, reason: String) {
-        let last = context.broadcaster.lastSequence(of: channel)
-        let data = #"{"channel":\#(JSONStringEscaper.quoted(channel)),"since":\#(seq),"last_seq":\#(last),"reason":"\#(reason)"}"#
-        sendText(ServerMessage.envelope(type: "recovery_failed", id: nil, data: data))
     }
 
     private func auditSubscription(_ channel: String, outcome: String, reason: String?, _ session: Session) {
@@ -223,21 +194,21 @@ extension Connection {
         }
         let channel = item.channel
         let connection = UncheckedBox(self)
-        context.broadcaster.publish(channel: channel, dataJSON: item.dataJSON,
-                                    expiresAtMilliseconds: item.expiresAtMilliseconds) { result in
+        context.broadcaster.publish(channel: channel, dataJSON: item.dataJSON, expiresAtMilliseconds: item.expiresAtMilliseconds,
+                                    idempotencyKey: item.idempotencyKey) { result in
             connection.value.onOwnLoop { $0.answerPublish(result, id: id, channel: channel) }
         }
     }
 
-    private func answerPublish(_ result: Result<UInt64, PublishError>, id: String?, channel: String) {
+    private func answerPublish(_ result: Result<PublishReceipt, PublishError>, id: String?, channel: String) {
         guard phase == .webSocket, let session else { return }
         switch result {
-        case .success(let seq):
+        case .success(let receipt):
             // One audit line per (session, channel) on first use; counts are in the disconnect line.
             if session.publishedChannels.insert(channel).inserted {
                 auditPublish(channel, outcome: "allowed", reason: nil, session)
             }
-            sendText(ServerMessage.envelope(type: "ack", id: id, data: #"{"seq":\#(seq)}"#))
+            sendText(ServerMessage.envelope(type: "ack", id: id, data: receipt.json))
         case .failure(let error):
             sendError(id: id, code: error.code == "storage_error" ? "unavailable" : error.code, error.description)
         }

@@ -17,6 +17,7 @@ extension Connection {
         let channel: String
         let dataJSON: String
         let expiresAtMilliseconds: Int64?
+        let idempotencyKey: String?
     }
 
     /// Answers on this connection's loop through `answer`: at once for a
@@ -93,13 +94,13 @@ extension Connection {
         }
         // Loop-confined: the batch travels through the bus and comes back to this loop.
         let pending = UncheckedBox((self, batch))
-        context.broadcaster.publish(channel: item.channel, dataJSON: item.dataJSON,
-                                    expiresAtMilliseconds: item.expiresAtMilliseconds) { result in
+        context.broadcaster.publish(channel: item.channel, dataJSON: item.dataJSON, expiresAtMilliseconds: item.expiresAtMilliseconds,
+                                    idempotencyKey: item.idempotencyKey) { result in
             pending.value.0.onOwnLoop { connection in
                 let batch = pending.value.1
                 switch result {
-                case .success(let seq):
-                    batch.results.append(#"{"channel":\#(JSONStringEscaper.quoted(item.channel)),"seq":\#(seq)}"#)
+                case .success(let receipt):
+                    batch.results.append(#"{"channel":\#(JSONStringEscaper.quoted(item.channel)),\#(receipt.json.dropFirst())"#)
                     connection.publishNext(of: batch)
                 case .failure(let error):
                     let published = batch.results.count
@@ -153,10 +154,18 @@ extension Connection {
             }
             expires = ms
         }
+        var key: String?
+        if let raw = object["idempotency_key"] {
+            guard let text = raw as? String, IdempotencyKey.problem(with: text) == nil else {
+                return .failure(BodyProblem(message: "idempotency_key must be a string of 1 to \(IdempotencyKey.maxBytes) bytes of printable ASCII"))
+            }
+            key = text
+        }
         guard let encoded = try? JSONSerialization.data(withJSONObject: data, options: [.withoutEscapingSlashes]) else {
             return .failure(BodyProblem(message: "\"data\" could not be encoded"))
         }
-        return .success(PublishItem(channel: channel, dataJSON: String(decoding: encoded, as: UTF8.self), expiresAtMilliseconds: expires))
+        return .success(PublishItem(channel: channel, dataJSON: String(decoding: encoded, as: UTF8.self), expiresAtMilliseconds: expires,
+                                    idempotencyKey: key))
     }
 
     /// The same item from a skimmed wss `publish`, or nil when anything is
@@ -171,7 +180,9 @@ extension Connection {
             guard let ms = AuditQuery.parseTime(text) else { return nil }
             expires = ms
         }
-        return PublishItem(channel: channel, dataJSON: String(decoding: payload[data], as: UTF8.self), expiresAtMilliseconds: expires)
+        if let key = skim.idempotencyKey, IdempotencyKey.problem(with: key) != nil { return nil }
+        return PublishItem(channel: channel, dataJSON: String(decoding: payload[data], as: UTF8.self), expiresAtMilliseconds: expires,
+                           idempotencyKey: skim.idempotencyKey)
     }
 
     private func auditHTTPPublish(outcome: String, reason: String?, claims: Claims?, channels: [String]) {

@@ -239,6 +239,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
             sendCiphertext()
         }
         guard phase != .closed, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
+        // A paced `since` replay goes on once what it queued has left.
+        if let session, !session.replays.isEmpty, !closeAfterFlush { postReplayStep(session) }
         if closeAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
     }
 

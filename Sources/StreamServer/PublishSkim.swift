@@ -19,6 +19,7 @@ struct PublishSkim: Equatable {
     var channel: String?
     var event: String?
     var validUntil: String?
+    var idempotencyKey: String?
     /// The bytes of the `data` value, when it is an object.
     var data: Range<Int>?
     var dataValidUntil: String?
@@ -54,6 +55,7 @@ struct PublishSkim: Equatable {
                 case "channel": return scanner.keptString().map { skim.channel = $0 } != nil
                 case "event": return scanner.keptString().map { skim.event = $0 } != nil
                 case "valid_until": return scanner.keptString().map { skim.validUntil = $0 } != nil
+                case "idempotency_key": return scanner.keptString().map { skim.idempotencyKey = $0 } != nil
                 case "id": return scanner.echoableID().map { skim.id = $0 } != nil
                 case "data":
                     let start = scanner.index

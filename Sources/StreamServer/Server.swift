@@ -92,6 +92,8 @@ public final class Server: @unchecked Sendable {
                                          registry: metrics.registry, logger: logger)
         broadcaster.cluster = cluster
         broadcaster.publishedCounter = metrics.published
+        broadcaster.duplicateCounter = metrics.duplicatePublishes
+        broadcaster.evictedKeysCounter = metrics.evictedIdempotencyKeys
         self.broadcaster = broadcaster
         self.metrics = metrics
         for context in contexts {

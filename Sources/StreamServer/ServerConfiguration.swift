@@ -85,6 +85,13 @@ public struct ServerLimits: Sendable, Codable, Equatable {
     public var maxChannelNameBytes = 128
     /// Rate-limited messages in a row before the session is closed with 4029.
     public var rateLimitStrikes = 10
+    /// Messages one `subscribe` may replay for `since`, all channels
+    /// together; beyond it the oldest part is reported as `recovery_failed`
+    /// (`recovery_limit`) instead of replayed.
+    public var maxRecoveryMessages = 1_000_000
+    /// Channels one wildcard `since` entry may recover; the rest are named in
+    /// one `recovery_failed` (`recovery_limit`).
+    public var maxRecoveryChannels = 1000
 
     public init() {}
 
@@ -95,6 +102,7 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         case closeTimeout = "close_timeout_s", maxConnections = "max_connections"
         case maxOutboundBytes = "max_outbound_bytes", conflateAfterBytes = "conflate_after_bytes", maxChannelsPerRequest = "max_channels_per_request"
         case maxChannelNameBytes = "max_channel_name_bytes", rateLimitStrikes = "rate_limit_strikes"
+        case maxRecoveryMessages = "max_recovery_messages", maxRecoveryChannels = "max_recovery_channels"
     }
 
     public init(from decoder: Decoder) throws {
@@ -113,6 +121,8 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         maxChannelsPerRequest = try c.decodeIfPresent(Int.self, forKey: .maxChannelsPerRequest) ?? d.maxChannelsPerRequest
         maxChannelNameBytes = try c.decodeIfPresent(Int.self, forKey: .maxChannelNameBytes) ?? d.maxChannelNameBytes
         rateLimitStrikes = try c.decodeIfPresent(Int.self, forKey: .rateLimitStrikes) ?? d.rateLimitStrikes
+        maxRecoveryMessages = try c.decodeIfPresent(Int.self, forKey: .maxRecoveryMessages) ?? d.maxRecoveryMessages
+        maxRecoveryChannels = try c.decodeIfPresent(Int.self, forKey: .maxRecoveryChannels) ?? d.maxRecoveryChannels
     }
 
     /// Problems an operator must fix, each naming the field.
@@ -132,6 +142,8 @@ public struct ServerLimits: Sendable, Codable, Equatable {
         }
         if maxChannelsPerRequest < 1 { found.append("limits.max_channels_per_request must be at least 1") }
         if maxChannelNameBytes < 8 { found.append("limits.max_channel_name_bytes must be at least 8") }
+        if maxRecoveryMessages < 1 { found.append("limits.max_recovery_messages must be at least 1") }
+        if maxRecoveryChannels < 1 { found.append("limits.max_recovery_channels must be at least 1") }
         if rateLimitStrikes < 1 { found.append("limits.rate_limit_strikes must be at least 1") }
         return found
     }

@@ -18,6 +18,8 @@ final class ServerMetrics: Sendable {
     let slowConsumerCloses: Counter
     let publishToWriteSeconds: Histogram
     let published: Counter
+    let duplicatePublishes: Counter
+    let evictedIdempotencyKeys: Counter
 
     init(loops: Int, state: ServerState) {
         let registry = MetricsRegistry(shards: loops)
@@ -49,6 +51,10 @@ final class ServerMetrics: Sendable {
         publishToWriteSeconds = registry.histogram("streamd_publish_to_write_seconds", help: "Publish to the frame's TLS write",
                                                    buckets: MetricBuckets.latency)
         published = registry.counter("streamd_published_total", help: "Messages published (all channels)")
+        duplicatePublishes = registry.counter("streamd_idempotency_duplicates_total",
+                                              help: "Publishes answered as duplicates of an earlier one with the same idempotency key")
+        evictedIdempotencyKeys = registry.counter("streamd_idempotency_evicted_total",
+                                                  help: "Idempotency keys forgotten before their window ended (streams.idempotency_max_keys)")
         ProcessStats.register(in: registry)
     }
 

@@ -10,9 +10,16 @@ final class Session {
     var entitlements: Entitlements
     /// Subscription strings as the client sent them (exact or `prefix*`).
     var subscriptions: Set<String> = []
-    /// Per channel, the last seq already sent by a replay or snapshot: live
-    /// copies at or below it (still in flight to this loop) are skipped.
-    var watermarks: [String: UInt64] = [:]
+    /// Per channel, the last position already sent by a replay or snapshot:
+    /// live copies at or below it (still in flight to this loop) are
+    /// skipped. While a replay of the channel runs, its seq is `.max`: the
+    /// replay itself reaches every message published meanwhile.
+    var watermarks: [String: Watermark] = [:]
+    /// `since` replays still to send, oldest request first (see Connection+Recovery).
+    var replays: [ReplayJob] = []
+    /// A replay step is posted to the loop (not run inline, so one session's
+    /// long replay never holds the loop from the others).
+    var replayStepPosted = false
     /// Channels this session has published on (the first publish per channel is audited).
     var publishedChannels: Set<String> = []
     var bucket: TokenBucket
@@ -36,4 +43,17 @@ final class Session {
     }
 
     var subject: String { claims.subject }
+}
+
+/// A session's position on one channel.
+struct Watermark {
+    let epoch: String
+    let seq: UInt64
+}
+
+/// One channel's replay in progress: messages of `epoch` from `next` on.
+struct ReplayJob {
+    let channel: String
+    let epoch: String
+    var next: UInt64
 }

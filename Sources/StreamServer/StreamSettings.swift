@@ -10,6 +10,11 @@ public struct StreamSettings: Sendable, Codable, Equatable {
     public var dataDirectory = "data/streams"
     public var durableFsync: DurableFsync = .never
     public var durableMaxBytes = 256 << 20
+    /// How long a publish's `idempotency_key` is remembered per channel.
+    public var idempotencyWindowSeconds = 300.0
+    /// Keys remembered per channel within the window; beyond it the oldest
+    /// is forgotten early (`streamd_idempotency_evicted_total`).
+    public var idempotencyMaxKeys = 100_000
     /// What happens when a client's queue is full, per channel kind.
     public var delivery: [String: DeliveryPolicy] = StreamSettings.defaultDelivery
 
@@ -22,6 +27,7 @@ public struct StreamSettings: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case historyDepth = "history_depth", historyMaxAgeSeconds = "history_max_age_s", dataDirectory = "data_directory"
         case durableFsync = "durable_fsync", durableMaxBytes = "durable_max_bytes", delivery
+        case idempotencyWindowSeconds = "idempotency_window_s", idempotencyMaxKeys = "idempotency_max_keys"
     }
 
     public init(from decoder: Decoder) throws {
@@ -32,6 +38,8 @@ public struct StreamSettings: Sendable, Codable, Equatable {
         dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory) ?? d.dataDirectory
         durableFsync = try c.decodeIfPresent(DurableFsync.self, forKey: .durableFsync) ?? d.durableFsync
         durableMaxBytes = try c.decodeIfPresent(Int.self, forKey: .durableMaxBytes) ?? d.durableMaxBytes
+        idempotencyWindowSeconds = try c.decodeIfPresent(Double.self, forKey: .idempotencyWindowSeconds) ?? d.idempotencyWindowSeconds
+        idempotencyMaxKeys = try c.decodeIfPresent(Int.self, forKey: .idempotencyMaxKeys) ?? d.idempotencyMaxKeys
         let given = try c.decodeIfPresent([String: DeliveryPolicy].self, forKey: .delivery) ?? [:]
         delivery = d.delivery.merging(given) { _, new in new }
     }
@@ -40,6 +48,8 @@ public struct StreamSettings: Sendable, Codable, Equatable {
         var found: [String] = []
         if historyDepth < 0 { found.append("streams.history_depth must not be negative") }
         if !(historyMaxAgeSeconds >= 0) { found.append("streams.history_max_age_s must not be negative") }
+        if !(idempotencyWindowSeconds >= 0) { found.append("streams.idempotency_window_s must not be negative") }
+        if idempotencyMaxKeys < 0 { found.append("streams.idempotency_max_keys must not be negative") }
         for kind in delivery.keys where ChannelKind(rawValue: kind) == nil {
             found.append("streams.delivery.\(kind): unknown channel kind (tick, signal, order, idea, payload)")
         }

@@ -3,7 +3,7 @@ import XCTest
 
 final class ChannelHistoryTests: XCTestCase {
     private func message(_ seq: UInt64, expiresAt: Int64? = nil, channel: String = "order:acct-1") -> StreamMessage {
-        StreamMessage(channel: channel, type: "order_update", seq: seq, frame: Array("m\(seq)".utf8),
+        StreamMessage(channel: channel, type: "order_update", seq: seq, epoch: "e1", timeMilliseconds: 0, frame: Array("m\(seq)".utf8),
                       expiresAtMilliseconds: expiresAt)
     }
 

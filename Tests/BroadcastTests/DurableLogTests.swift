@@ -13,10 +13,12 @@ final class DurableLogTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func record(_ channel: String, _ seq: UInt64, expiresAt: Int64? = nil, payloadBytes: Int = 0) -> DurableRecord {
+    private func record(_ channel: String, _ seq: UInt64, expiresAt: Int64? = nil, payloadBytes: Int = 0, epoch: String = "e1",
+                        key: String? = nil) -> DurableRecord {
         let json = #"{"type":"order_update","channel":"\#(channel)","seq":\#(seq),"data":{"pad":"\#(String(repeating: "x", count: payloadBytes))"}}"#
         return DurableRecord(channel: channel, seq: seq, timeMilliseconds: 1_700_000_000_000 + Int64(seq),
-                             expiresAtMilliseconds: expiresAt, type: "order_update", payload: Array(json.utf8))
+                             expiresAtMilliseconds: expiresAt, type: "order_update", payload: Array(json.utf8), epoch: epoch,
+                             idempotencyKey: key)
     }
 
     private func segmentFiles() throws -> [String] {
@@ -96,7 +98,7 @@ final class DurableLogTests: XCTestCase {
         XCTAssertEqual(again.channels["order:a"]?.records.map(\.seq), [1, 2, 3, 4, 5])
     }
 
-    func testGarbageAfterTheLastRecordIsCutOff() throws {
+    func testGarbageAfterTheLastRecordIsCutOffAndNumberingStartsOver() throws {
         let log = try DurableLog(directory: directory)
         for seq in UInt64(1)...3 { try log.append(record("order:a", seq)) }
         let path = try lastSegmentPath()
@@ -105,17 +107,23 @@ final class DurableLogTests: XCTestCase {
         handle.write(Data("this is not a record at all".utf8))
         handle.closeFile()
 
+        // Not a write cut short but damage in the newest segment: records
+        // clients saw may be gone, so no seq of the old numbering is reused.
         let reopened = try DurableLog(directory: directory)
         let recovered = try reopened.recover(keepPerChannel: 10)
-        XCTAssertEqual(recovered.channels["order:a"]?.records.map(\.seq), [1, 2, 3])
-        XCTAssertEqual(recovered.warnings.count, 1)
-        try reopened.append(record("order:a", 4))
+        XCTAssertTrue(recovered.startedOver)
+        XCTAssertTrue(recovered.channels.isEmpty)
+        XCTAssertEqual(recovered.warnings.count, 2)
+        XCTAssertTrue(recovered.warnings[1].contains("new epoch"), recovered.warnings[1])
+        try reopened.append(record("order:a", 1, epoch: "e2"))
         let again = try DurableLog(directory: directory).recover(keepPerChannel: 10)
         XCTAssertEqual(again.warnings, [])
-        XCTAssertEqual(again.channels["order:a"]?.records.map(\.seq), [1, 2, 3, 4])
+        XCTAssertFalse(again.startedOver)
+        XCTAssertEqual(again.channels["order:a"]?.epoch, "e2")
+        XCTAssertEqual(again.channels["order:a"]?.records.map(\.seq), [1], "the old epoch's records are superseded")
     }
 
-    func testCorruptionInTheMiddleStopsThatSegmentAndIsReported() throws {
+    func testCorruptionInTheNewestSegmentStartsANewNumbering() throws {
         let log = try DurableLog(directory: directory)
         for seq in UInt64(1)...5 { try log.append(record("order:a", seq)) }
         log.close()
@@ -125,12 +133,13 @@ final class DurableLogTests: XCTestCase {
         try bytes.write(to: URL(fileURLWithPath: path))
 
         let recovered = try DurableLog(directory: directory).recover(keepPerChannel: 10)
-        let seqs = recovered.channels["order:a"]?.records.map(\.seq) ?? []
-        XCTAssertFalse(seqs.isEmpty)
-        XCTAssertLessThan(seqs.count, 5)
-        XCTAssertEqual(seqs, Array(1...UInt64(seqs.count)), "everything before the damage, nothing after")
-        XCTAssertEqual(recovered.warnings.count, 1)
+        XCTAssertTrue(recovered.startedOver)
+        XCTAssertNil(recovered.channels["order:a"], "forgotten: its next message starts a new epoch at seq 1")
+        XCTAssertEqual(recovered.warnings.count, 2)
         XCTAssertTrue(recovered.warnings[0].contains("corruption"), recovered.warnings[0])
+        let again = try DurableLog(directory: directory).recover(keepPerChannel: 10)
+        XCTAssertTrue(again.channels.isEmpty, "the start-over is on disk: a second recovery agrees")
+        XCTAssertFalse(again.startedOver)
     }
 
     func testRotationAndDeletionKeepEveryChannelsLastSeq() throws {
@@ -216,5 +225,111 @@ final class DurableLogTests: XCTestCase {
         XCTAssertThrowsError(try DurableLog(directory: plainFile)) { error in
             XCTAssertTrue("\(error)".contains(plainFile), "\(error)")
         }
+    }
+
+    private func seqs(_ read: LogRead) -> [UInt64] {
+        guard case .records(let records) = read else { return [] }
+        return records.map(\.seq)
+    }
+
+    func testReadFindsAnyRangeThroughTheIndexBeforeAndAfterRecovery() throws {
+        let log = try DurableLog(directory: directory, segmentBytes: 16 << 10, maxBytes: 64 << 20)
+        for seq in UInt64(1)...3000 {
+            try log.append(record("order:a", seq, payloadBytes: 10))
+            if seq % 3 == 0 { try log.append(record("order:b", seq / 3)) }
+        }
+        XCTAssertEqual(seqs(try log.read(channel: "order:a", epoch: "e1", from: 1234, maxCount: 100, maxBytes: 1 << 20)),
+                       Array(1234...1333))
+        XCTAssertEqual(seqs(try log.read(channel: "order:b", epoch: "e1", from: 999, maxCount: 100, maxBytes: 1 << 20)), [999, 1000])
+        XCTAssertEqual(seqs(try log.read(channel: "order:a", epoch: "e1", from: 2990, maxCount: 5, maxBytes: 1 << 20)), Array(2990...2994),
+                       "maxCount bounds a read")
+        guard case .missing(nil) = try log.read(channel: "order:a", epoch: "other", from: 1, maxCount: 5, maxBytes: 1 << 20) else {
+            return XCTFail("another epoch's seqs are never served")
+        }
+        log.close()
+
+        let reopened = try DurableLog(directory: directory, segmentBytes: 16 << 10, maxBytes: 64 << 20)
+        _ = try reopened.recover(keepPerChannel: 10)
+        XCTAssertEqual(seqs(try reopened.read(channel: "order:a", epoch: "e1", from: 1, maxCount: 3, maxBytes: 1 << 20)), [1, 2, 3])
+        XCTAssertEqual(reopened.firstSeq(of: "order:a", epoch: "e1", atOrAfter: 1_700_000_000_000 + 2500), 2500)
+        XCTAssertEqual(reopened.oldest(of: "order:b", epoch: "e1")?.seq, 1)
+    }
+
+    func testReadAfterOldSegmentsAreDeletedNamesTheOldestSeqLeft() throws {
+        let log = try DurableLog(directory: directory, segmentBytes: 2048, maxBytes: 8192)
+        for seq in UInt64(1)...300 { try log.append(record("order:a", seq, payloadBytes: 40)) }
+        let oldest = try XCTUnwrap(log.oldest(of: "order:a", epoch: "e1")?.seq)
+        XCTAssertGreaterThan(oldest, 1)
+        guard case .missing(let next) = try log.read(channel: "order:a", epoch: "e1", from: 1, maxCount: 10, maxBytes: 1 << 20) else {
+            return XCTFail("deleted records cannot be read")
+        }
+        XCTAssertEqual(next, oldest)
+        XCTAssertEqual(seqs(try log.read(channel: "order:a", epoch: "e1", from: oldest, maxCount: 1000, maxBytes: 1 << 20)),
+                       Array(oldest...300))
+    }
+
+    func testARecordOfANewEpochSupersedesTheOldNumbering() throws {
+        let log = try DurableLog(directory: directory)
+        for seq in UInt64(1)...3 { try log.append(record("order:a", seq)) }
+        for seq in UInt64(1)...2 { try log.append(record("order:a", seq, epoch: "e2")) }
+        XCTAssertEqual(log.position(of: "order:a"), LogPosition(epoch: "e2", lastSeq: 2))
+        log.close()
+        let recovered = try DurableLog(directory: directory).recover(keepPerChannel: 10)
+        XCTAssertEqual(recovered.channels["order:a"]?.epoch, "e2")
+        XCTAssertEqual(recovered.channels["order:a"]?.lastSeq, 2)
+        XCTAssertEqual(recovered.channels["order:a"]?.records.map(\.seq), [1, 2])
+        XCTAssertEqual(recovered.channels["order:a"]?.records.map(\.epoch), ["e2", "e2"])
+    }
+
+    func testIdempotencyKeysWithinTheWindowAreRecovered() throws {
+        let log = try DurableLog(directory: directory)
+        try log.append(record("order:a", 1, key: "old"))          // time ...001
+        try log.append(record("order:a", 2, key: "fill-17"))      // time ...002
+        try log.append(record("order:a", 3))
+        log.close()
+        let recovered = try DurableLog(directory: directory).recover(keepPerChannel: 10, keysSince: 1_700_000_000_002)
+        let keys = recovered.channels["order:a"]?.idempotencyKeys ?? []
+        XCTAssertEqual(keys.map(\.key), ["fill-17"], "keys older than the window are not kept")
+        XCTAssertEqual(keys.map(\.seq), [2])
+        XCTAssertEqual(recovered.channels["order:a"]?.records[1].idempotencyKey, "fill-17", "the key is stored with its record")
+    }
+
+    func testALogWrittenBeforeEpochsIsStillRead() throws {
+        // A 0x01 record and a 0x02 checkpoint, as the previous format wrote them.
+        var segment: [UInt8] = []
+        func frame(_ body: [UInt8]) {
+            segment += LogCodec.magic
+            var header: [UInt8] = []
+            LogCodec.appendInteger(UInt32(body.count), to: &header)
+            LogCodec.appendInteger(CRC32.checksum(body), to: &header)
+            segment += header + body
+        }
+        func text(_ value: String) -> [UInt8] {
+            var out: [UInt8] = []
+            LogCodec.appendInteger(UInt16(value.utf8.count), to: &out)
+            return out + Array(value.utf8)
+        }
+        var checkpoint: [UInt8] = [2]
+        LogCodec.appendInteger(UInt32(1), to: &checkpoint)
+        checkpoint += text("payload:x")
+        LogCodec.appendInteger(UInt64(7), to: &checkpoint)
+        frame(checkpoint)
+        var body: [UInt8] = [1]
+        LogCodec.appendInteger(UInt64(4), to: &body)
+        LogCodec.appendInteger(UInt64(1_700_000_000_000), to: &body)
+        body.append(0)
+        body += text("order:a") + text("order_update")
+        LogCodec.appendInteger(UInt32(2), to: &body)
+        body += Array("{}".utf8)
+        frame(body)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data(segment).write(to: URL(fileURLWithPath: directory + "/log-1.seg"))
+
+        let recovered = try DurableLog(directory: directory).recover(keepPerChannel: 10)
+        XCTAssertEqual(recovered.warnings, [])
+        XCTAssertEqual(recovered.channels["payload:x"]?.lastSeq, 7)
+        XCTAssertEqual(recovered.channels["order:a"]?.lastSeq, 4)
+        XCTAssertEqual(recovered.channels["order:a"]?.epoch, "", "no epoch was written: the caller names one")
+        XCTAssertEqual(recovered.channels["order:a"]?.records.first?.payload, Array("{}".utf8))
     }
 }

@@ -99,7 +99,7 @@ final class OutboundQueueModelTests: XCTestCase {
                     let size = Int.random(in: 1...60, using: &random)
                     // Distinct contents per message, so any misplaced frame shows in the bytes.
                     let frame = (0..<size).map { UInt8(truncatingIfNeeded: counter &+ UInt64($0)) }
-                    let message = StreamMessage(channel: channel, type: "t", seq: counter, frame: frame)
+                    let message = StreamMessage(channel: channel, type: "t", seq: counter, epoch: "e1", timeMilliseconds: 0, frame: frame)
                     XCTAssertEqual(queue.enqueue(message, policy: policy), model.enqueue(message, policy: policy), context)
                 case 65..<72:
                     let frame = [UInt8](repeating: UInt8(truncatingIfNeeded: counter), count: Int.random(in: 2...8, using: &random))
@@ -140,7 +140,7 @@ final class OutboundQueueModelTests: XCTestCase {
             latest[channel] = seq
             var frame = [UInt8](repeating: 0, count: 8)
             withUnsafeBytes(of: seq.littleEndian) { frame.replaceSubrange(0..<8, with: $0) }
-            _ = queue.enqueue(StreamMessage(channel: channel, type: "tick", seq: seq, frame: frame), policy: .conflate)
+            _ = queue.enqueue(StreamMessage(channel: channel, type: "tick", seq: seq, epoch: "e1", timeMilliseconds: 0, frame: frame), policy: .conflate)
             if seq % 3 == 0 {
                 var buffer: [UInt8] = []
                 queue.drain(into: &buffer, maxBytes: 16)

@@ -4,7 +4,7 @@ import XCTest
 /// A message whose frame is `size` bytes, all equal to `tag`, so drained
 /// bytes show which message went out where.
 func testMessage(_ channel: String, _ tag: UInt8, size: Int = 10, seq: UInt64 = 1) -> StreamMessage {
-    StreamMessage(channel: channel, type: "t", seq: seq, frame: [UInt8](repeating: tag, count: size))
+    StreamMessage(channel: channel, type: "t", seq: seq, epoch: "e1", timeMilliseconds: 0, frame: [UInt8](repeating: tag, count: size))
 }
 
 final class OutboundQueueTests: XCTestCase {

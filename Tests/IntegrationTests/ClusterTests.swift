@@ -47,7 +47,7 @@ final class ClusterTests: XCTestCase {
         try client.publish(channel, #"{"n":\#(id)}"#, id: id)
     }
 
-    private func subscribe(_ client: TestClient, _ channels: [String], since: [String: Int]? = nil) throws {
+    private func subscribe(_ client: TestClient, _ channels: [String], since: [String: Any]? = nil) throws {
         try client.subscribe(channels, since: since)
     }
 
@@ -150,15 +150,20 @@ final class ClusterTests: XCTestCase {
         try metrics.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         XCTAssertTrue(try metrics.readResponse().body.contains("streamd_redis_up 0"))
 
-        // Redis comes back empty (no persistence): numbering resumes above what clients saw.
+        // Redis comes back empty (no persistence): it lost the channel, so
+        // numbering starts over in a new epoch, and the subscriber is told.
         try redis.start()
         for server in [publisherSide, subscriberSide] {
             XCTAssertTrue(TestServer.eventually(15) { (try? health(of: server)) == #"{"status":"ok","redis":"up"}"# },
                           "the instance reconnects by itself")
         }
-        XCTAssertEqual(try publish("order:acct-1", id: 4, via: feed), 4, "seq continues; the refused publish took no number")
+        XCTAssertEqual(try publish("order:acct-1", id: 4, via: feed), 1, "a new epoch starts at 1; the refused publish took no number")
+        let notice = try client.nextJSON()
+        XCTAssertEqual(notice["type"] as? String, "recovery_failed", "\(notice)")
+        XCTAssertEqual((notice["data"] as? [String: Any])?["reason"] as? String, "epoch_changed")
+        XCTAssertEqual((notice["data"] as? [String: Any])?["since"] as? Int, 3)
         let next = try nextMessage(client)
-        XCTAssertEqual(next.seq, 4)
+        XCTAssertEqual(next.seq, 1)
         XCTAssertEqual(next.n, 4)
     }
 
@@ -197,11 +202,13 @@ final class ClusterTests: XCTestCase {
         let client = try server.session(token: TestServer.token(sub: "acct-1"))
         try subscribe(client, ["tick:EURUSD"])
         try publish("tick:EURUSD", id: 1, via: feed)
-        XCTAssertEqual(try nextMessage(client).seq, 1)
+        let first = try client.nextJSON()
+        XCTAssertEqual(first["seq"] as? Int, 1)
+        let epoch = try XCTUnwrap(first["epoch"] as? String)
         // As if this instance's bus link had missed seq 2...4 and Redis had
         // trimmed them: seq 5 arrives with nothing in the stream before it.
-        let envelope = #"{"type":"tick","channel":"tick:EURUSD","seq":5,"timestamp":"2026-11-27T10:00:00.000Z","data":{"n":5}}"#
-        try redis.cli(["PUBLISH", "streamd:bus", "5 - \(Int64(Date().timeIntervalSince1970 * 1000)) tick:EURUSD\n\(envelope)"])
+        let envelope = #"{"type":"tick","channel":"tick:EURUSD","seq":5,"epoch":"\#(epoch)","timestamp":"2026-11-27T10:00:00.000Z","data":{"n":5}}"#
+        try redis.cli(["PUBLISH", "streamd:bus", "5 - \(Int64(Date().timeIntervalSince1970 * 1000)) \(epoch) tick:EURUSD\n\(envelope)"])
         let notice = try client.nextJSON()
         XCTAssertEqual(notice["type"] as? String, "recovery_failed", "\(notice)")
         let data = notice["data"] as? [String: Any] ?? [:]
@@ -238,5 +245,61 @@ final class ClusterTests: XCTestCase {
         }, "a closed session frees its slot for any instance")
         let audit = try String(contentsOfFile: instances[1].auditPath, encoding: .utf8)
         XCTAssertTrue(audit.contains(#""reason":"too_many_connections""#), "the refusal is audited with its reason")
+    }
+
+    func testFlushallUnderLiveSubscribersIsAnnouncedAsANewEpoch() throws {
+        let publisherSide = try instance(), subscriberSide = try instance()
+        let feed = try producer(on: publisherSide)
+        let live = try subscriberSide.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(live, ["order:acct-1"])
+        for n in 1...3 { try publish("order:acct-1", id: n, via: feed) }
+        var oldEpoch = ""
+        for n in 1...3 {
+            let message = try live.nextJSON()
+            XCTAssertEqual(message["seq"] as? Int, n)
+            oldEpoch = message["epoch"] as? String ?? ""
+        }
+        XCTAssertEqual(try redis.cli(["FLUSHALL"]), "OK")
+        XCTAssertEqual(try publish("order:acct-1", id: 4, via: feed), 1, "Redis lost the channel: numbering starts over")
+        for client in [live] {
+            let notice = try client.nextJSON()
+            XCTAssertEqual(notice["type"] as? String, "recovery_failed", "\(notice)")
+            let data = notice["data"] as? [String: Any] ?? [:]
+            XCTAssertEqual(data["reason"] as? String, "epoch_changed")
+            XCTAssertEqual(data["since_epoch"] as? String, oldEpoch)
+            XCTAssertEqual(data["since"] as? Int, 3)
+            XCTAssertEqual(data["replay_from"] as? Int, 1)
+            let newEpoch = try XCTUnwrap(data["epoch"] as? String)
+            XCTAssertNotEqual(newEpoch, oldEpoch)
+            let first = try client.nextJSON()
+            XCTAssertEqual(first["seq"] as? Int, 1, "then the new epoch from its start")
+            XCTAssertEqual(first["epoch"] as? String, newEpoch)
+            XCTAssertEqual((first["data"] as? [String: Any])?["n"] as? Int, 4)
+        }
+        // A client that was away recovers on either instance: told, then given the new epoch.
+        for server in [publisherSide, subscriberSide] {
+            let late = try server.session(token: TestServer.token(sub: "acct-1"))
+            try subscribe(late, ["order:acct-1"], since: ["order:acct-1": ["seq": 3, "epoch": oldEpoch]])
+            let notice = try late.nextJSON()
+            XCTAssertEqual((notice["data"] as? [String: Any])?["reason"] as? String, "epoch_changed", "\(notice)")
+            XCTAssertEqual((notice["data"] as? [String: Any])?["replay_from"] as? Int, 1)
+            XCTAssertEqual(try nextMessage(late).n, 4)
+        }
+    }
+
+    func testAnIdempotencyKeyIsAcceptedOnceAcrossInstances() throws {
+        let first = try instance(), second = try instance()
+        let subscriber = try second.session(token: TestServer.token(sub: "acct-1"))
+        try subscribe(subscriber, ["order:acct-1"])
+        let original = try producer(on: first).publishAck("order:acct-1", #"{"n":1}"#, idempotencyKey: "fill-42")
+        XCTAssertEqual(original["seq"] as? Int, 1)
+        XCTAssertNil(original["duplicate"])
+        let retry = try producer(on: second).publishAck("order:acct-1", #"{"n":1}"#, idempotencyKey: "fill-42")
+        XCTAssertEqual(retry["seq"] as? Int, 1, "the retry on another instance gets the original seq")
+        XCTAssertEqual(retry["epoch"] as? String, original["epoch"] as? String)
+        XCTAssertEqual(retry["duplicate"] as? Bool, true)
+        XCTAssertEqual(try producer(on: second).publishAck("order:acct-1", #"{"n":2}"#, idempotencyKey: "fill-43")["seq"] as? Int, 2)
+        XCTAssertEqual(try nextMessage(subscriber).n, 1)
+        XCTAssertEqual(try nextMessage(subscriber).n, 2, "the repeat was never delivered")
     }
 }

@@ -36,18 +36,23 @@ final class StreamingTests: XCTestCase {
         XCTAssertEqual(try trader.nextJSON()["seq"] as? Int, 7, "then live, with no gap and no duplicate")
     }
 
-    func testSinceBeyondHistoryIsRecoveryFailed() throws {
+    func testSinceBeyondHistoryIsRecoveryFailedThenWhatIsLeft() throws {
         server.stop()
         server = try TestServer { $0.streams.historyDepth = 2 }
         producer = try server.session(token: TestServer.token(sub: "feed", roles: ["producer"]))
-        for i in 1...5 { _ = try publish("order:acct-1", id: i) }
+        for i in 1...5 { _ = try publish("signal:EURUSD", id: i) }
         let trader = try server.session(token: TestServer.token(sub: "acct-1"))
-        try subscribe(trader, ["order:acct-1"], since: ["order:acct-1": 1])
+        try subscribe(trader, ["signal:EURUSD"], since: ["signal:EURUSD": 1])
         let notice = try trader.nextJSON()
         XCTAssertEqual(notice["type"] as? String, "recovery_failed")
         let data = notice["data"] as? [String: Any]
-        XCTAssertEqual(data?["channel"] as? String, "order:acct-1")
+        XCTAssertEqual(data?["channel"] as? String, "signal:EURUSD")
+        XCTAssertEqual(data?["reason"] as? String, "history_unavailable")
+        XCTAssertEqual(data?["since"] as? Int, 1)
         XCTAssertEqual(data?["last_seq"] as? Int, 5)
+        XCTAssertEqual(data?["replay_from"] as? Int, 4, "history holds the last two")
+        XCTAssertEqual(try trader.nextJSON()["seq"] as? Int, 4)
+        XCTAssertEqual(try trader.nextJSON()["seq"] as? Int, 5)
     }
 
     func testPrivateStreamsSurviveARestart() throws {
@@ -113,9 +118,15 @@ final class StreamingTests: XCTestCase {
                                        headers: [("Authorization", "Bearer \(TestServer.token(sub: "feed", roles: ["producer"]))")],
                                        body: Array(body.utf8))
         XCTAssertEqual(answer.status, 200, answer.bodyText)
-        XCTAssertEqual(answer.bodyText, #"{"results":[{"channel":"order:acct-1","seq":1},{"channel":"tick:EURUSD","seq":1}]}"#)
-        XCTAssertEqual(try trader.nextJSON()["type"] as? String, "order_update")
-        XCTAssertEqual(try trader.nextJSON()["type"] as? String, "tick")
+        let results = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(answer.bodyText.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        XCTAssertEqual(results.map { $0["channel"] as? String }, ["order:acct-1", "tick:EURUSD"], answer.bodyText)
+        XCTAssertEqual(results.map { $0["seq"] as? Int }, [1, 1])
+        let order = try trader.nextJSON(), tick = try trader.nextJSON()
+        XCTAssertEqual(order["type"] as? String, "order_update")
+        XCTAssertEqual(tick["type"] as? String, "tick")
+        XCTAssertEqual(results.map { $0["epoch"] as? String }, [order["epoch"] as? String, tick["epoch"] as? String],
+                       "each result names the epoch its seq belongs to")
+        XCTAssertEqual((results[0]["epoch"] as? String)?.count, 12)
         // The same connection stays open for the next request (keep-alive).
         let again = try http.exchange(method: "POST", path: "/api/v1/publish", host: "127.0.0.1",
                                       headers: [("Authorization", "Bearer \(TestServer.token(sub: "acct-1"))")],

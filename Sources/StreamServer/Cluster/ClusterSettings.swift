@@ -19,6 +19,10 @@ public struct ClusterSettings: Sendable, Codable, Equatable {
     /// Messages one channel may hold back while its gap is fetched from the
     /// stream; beyond it the gap is declared (a `recovery_failed` notice) and delivery goes on.
     public var maxHeldPerChannel = 10_000
+    /// Entries kept in the Redis stream of each private channel (`order:`,
+    /// `payload:`), far above `streams.history_depth`, so an instance that
+    /// was away fills its durable log from Redis for deep replay.
+    public var privateStreamLength = 100_000
 
     public init() {}
 
@@ -26,6 +30,7 @@ public struct ClusterSettings: Sendable, Codable, Equatable {
         case redis, keyPrefix = "key_prefix", sessionLeaseSeconds = "session_lease_s"
         case replyTimeoutSeconds = "reply_timeout_s", maxBackoffSeconds = "max_backoff_s"
         case maxPendingCommands = "max_pending_commands", maxHeldPerChannel = "max_held_per_channel"
+        case privateStreamLength = "private_stream_length"
     }
 
     public init(from decoder: Decoder) throws {
@@ -38,6 +43,7 @@ public struct ClusterSettings: Sendable, Codable, Equatable {
         maxBackoffSeconds = try c.decodeIfPresent(Double.self, forKey: .maxBackoffSeconds) ?? d.maxBackoffSeconds
         maxPendingCommands = try c.decodeIfPresent(Int.self, forKey: .maxPendingCommands) ?? d.maxPendingCommands
         maxHeldPerChannel = try c.decodeIfPresent(Int.self, forKey: .maxHeldPerChannel) ?? d.maxHeldPerChannel
+        privateStreamLength = try c.decodeIfPresent(Int.self, forKey: .privateStreamLength) ?? d.privateStreamLength
     }
 
     /// What is wrong with these settings, field by field (empty when nothing).
@@ -49,6 +55,7 @@ public struct ClusterSettings: Sendable, Codable, Equatable {
         if maxBackoffSeconds < 0.1 { found.append("cluster.max_backoff_s must be at least 0.1") }
         if maxPendingCommands < 1 { found.append("cluster.max_pending_commands must be at least 1") }
         if maxHeldPerChannel < 1 { found.append("cluster.max_held_per_channel must be at least 1") }
+        if privateStreamLength < 1 { found.append("cluster.private_stream_length must be at least 1") }
         return found
     }
 }

@@ -15,8 +15,12 @@ import Synchronization
 ///   from the stream; what the stream no longer holds is announced to the
 ///   channel's subscribers as `recovery_failed` (reason `gap`).
 /// - After every (re)connect it resyncs every channel from the streams, and
-///   seeds Redis's counters with what it holds, so a Redis that lost its
-///   data never numbers below what clients saw.
+///   seeds Redis's counters with what it holds, so a Redis restored from an
+///   older copy never numbers below what clients saw. A Redis that lost a
+///   channel's epoch, counter or stream starts a new epoch at its next
+///   publish; every instance then tells its subscribers (`epoch_changed`).
+/// - Idempotency keys live in Redis beside the numbering, checked in the
+///   same script, so two instances never both accept one key.
 /// - Sessions per subject are leases in a sorted set, renewed while open,
 ///   so caps hold across instances and a dead instance's leases expire.
 ///
@@ -33,6 +37,8 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
     private let broadcaster: Broadcaster
     private let logger: Logger
     private let streamLength: Int
+    private let privateStreamLength: Int
+    private let idempotencyWindowMilliseconds: Int
     private let leaseMilliseconds: Int
     private let metrics: ClusterMetrics
 
@@ -62,6 +68,8 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
         self.broadcaster = broadcaster
         self.logger = logger
         streamLength = max(historyDepth, 1)
+        privateStreamLength = max(settings.privateStreamLength, streamLength)
+        idempotencyWindowMilliseconds = max(1, Int(broadcaster.settings.idempotencyWindowSeconds * 1000))
         leaseMilliseconds = Int(settings.sessionLeaseSeconds * 1000)
         maxHeldPerChannel = settings.maxHeldPerChannel
         let options = RedisConnectionOptions(initialBackoff: 0.1, maxBackoff: settings.maxBackoffSeconds,
@@ -135,9 +143,10 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
     private func seedCounters(_ connection: RedisConnection, _ done: @escaping (Result<Void, RedisError>) -> Void) {
         guard let seed = scripts.sha["seed"] else { return done(.failure(.server("seed script not loaded"))) }
         let group = ReplyGroup { failure in done(failure.map { .failure($0) } ?? .success(())) }
-        for (channel, last) in broadcaster.channelPositions() where last > 0 {
+        for (channel, position) in broadcaster.channelPositions() where position.lastSeq > 0 {
             group.expect()
-            connection.send(["EVALSHA", seed, "2", keys.sequence(channel), keys.channels, String(last), channel]) { result in
+            connection.send(["EVALSHA", seed, "3", keys.sequence(channel), keys.epoch(channel), keys.channels,
+                             position.epoch, String(position.lastSeq), channel]) { result in
                 if case .failure(let error) = result { group.fail(error) }
                 group.settle()
             }
@@ -165,7 +174,12 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
 
     // MARK: Publishing
 
-    func publish(_ message: PreparedPublish, floor: UInt64, completion: @escaping @Sendable (Result<UInt64, PublishError>) -> Void) {
+    /// Entries kept in `channel`'s Redis stream.
+    private func streamLength(of channel: String) -> Int {
+        ChannelKind(channel: channel)?.isPrivate == true ? privateStreamLength : streamLength
+    }
+
+    func publish(_ message: PreparedPublish, floor: LogPosition?, completion: @escaping @Sendable (Result<PublishReceipt, PublishError>) -> Void) {
         let box = UncheckedBox(message)
         loop.execute { [self] in
             let message = box.value
@@ -173,15 +187,20 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
                 return completion(.failure(PublishError(code: "unavailable",
                     description: "the cluster's Redis (\(endpoint)) is unreachable; nothing was published, retry shortly")))
             }
-            let meta = ClusterMeta(expiresAtMilliseconds: message.expiresAtMilliseconds, timeMilliseconds: message.timeMilliseconds,
-                                   channel: message.channel)
-            commands.send([
-                "EVALSHA", sha, "3", keys.sequence(message.channel), keys.stream(message.channel), keys.channels,
-                String(floor), String(streamLength), message.envelopeHead, message.envelopeTail, meta.text, keys.bus, message.channel,
-            ]) { result in
+            let metaHead = ClusterMeta.head(expiresAtMilliseconds: message.expiresAtMilliseconds, timeMilliseconds: message.timeMilliseconds)
+            var command = ["EVALSHA", sha, message.idempotencyKey == nil ? "4" : "5",
+                           keys.sequence(message.channel), keys.epoch(message.channel), keys.stream(message.channel), keys.channels]
+            if let key = message.idempotencyKey { command.append(keys.idempotency(message.channel, key)) }
+            command += [floor?.epoch ?? "", String(floor?.lastSeq ?? 0), String(streamLength(of: message.channel)),
+                        message.envelopeHead, message.envelopeTail, metaHead, keys.bus, message.channel, Epoch.make(),
+                        String(idempotencyWindowMilliseconds)]
+            commands.send(command) { result in
                 switch result {
-                case .success(.integer(let seq)) where seq > 0:
-                    completion(.success(UInt64(seq)))
+                case .success(.array(let parts)) where parts.count == 3:
+                    guard case .integer(let seq) = parts[0], seq > 0, let epoch = parts[1].string, case .integer(let duplicate) = parts[2] else {
+                        return completion(.failure(PublishError(code: "unavailable", description: "Redis answered the publish with an unexpected reply")))
+                    }
+                    completion(.success(PublishReceipt(seq: UInt64(seq), epoch: epoch, duplicate: duplicate == 1)))
                 case .success(let reply):
                     completion(.failure(PublishError(code: "unavailable",
                         description: "Redis refused the publish: \(reply.errorMessage ?? "unexpected reply"); nothing was published")))
@@ -222,7 +241,7 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
     /// (at most twice the history depth: more could not be replayed anyway),
     /// then settles.
     private func fetch(_ channel: String, after: UInt64, then: (() -> Void)? = nil) {
-        commands.send(["XREVRANGE", keys.stream(channel), "+", "\(after + 1)-0", "COUNT", String(streamLength * 2)]) { [self] result in
+        commands.send(["XREVRANGE", keys.stream(channel), "+", "\(after + 1)-0", "COUNT", String(streamLength(of: channel) * 2)]) { [self] result in
             switch result {
             case .success(.array(let entries)):
                 var fetched: [NumberedMessage] = []
@@ -260,7 +279,7 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
                 logger.warning("messages lost to this instance; subscribers are told (recovery_failed, reason gap)",
                                ["channel": .string(channel), "after": .int(Int(after)), "resumes_at": .int(Int(message.seq))])
             }
-            broadcaster.announceGap(channel: channel, after: after, resumingAt: message.seq)
+            broadcaster.announceGap(channel: channel, epoch: message.epoch, after: after, resumingAt: message.seq)
             _ = broadcaster.receiveFromCluster(message, acceptingGap: true)
         }
     }
@@ -293,9 +312,22 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
             if names.isEmpty { return finish() }
             for channel in names.sorted() {
                 if pendingFetch[channel] == nil { pendingFetch[channel] = [] }
-                fetch(channel, after: broadcaster.lastSequence(of: channel)) {
-                    remaining -= 1
-                    if remaining == 0 { finish() }
+                // The same epoch goes on after what this instance holds; another
+                // one (Redis started over meanwhile) is read from its start.
+                commands.send(["GET", keys.epoch(channel)]) { [self] reply in
+                    let local = broadcaster.position(of: channel)
+                    let current = (try? reply.get())?.string
+                    let after = current != nil && current == local?.epoch ? local?.lastSeq ?? 0 : 0
+                    guard current != nil else {
+                        settle(channel, fetched: [])
+                        remaining -= 1
+                        if remaining == 0 { finish() }
+                        return
+                    }
+                    fetch(channel, after: after) {
+                        remaining -= 1
+                        if remaining == 0 { finish() }
+                    }
                 }
             }
         }
