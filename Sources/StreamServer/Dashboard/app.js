@@ -389,7 +389,11 @@ function start(token) {
     if (denied.length) notice(`subscribe denied: ${denied.join(', ')}`, true);
   });
   client.on('recovery_failed', (f) => {
-    notice(`could not recover ${f.channel} after seq ${f.since}: ${f.reason}`, true);
+    if (f.reason === 'epoch_changed') {
+      notice(`${f.channel}: numbering restarted (epoch ${f.epoch ?? '—'}); messages after seq ${f.since ?? '—'} of the old epoch were not recovered`, true);
+    } else {
+      notice(`could not recover ${f.channel} after seq ${f.since}: ${f.reason}`, true);
+    }
   });
   client.on('error', (e) => {
     if (e.kind === 'server') notice(`server: ${e.code ?? 'error'}${e.message ? ' — ' + e.message : ''}`, true);
