@@ -18,22 +18,11 @@
 #     sessionStorage, and checks prices, order updates, prepared payloads,
 #     the CSP header and the console; a screenshot goes to
 #     test-artifacts/dashboard.png.
-# Installs the Debian packages it needs with apt-get when missing (needs root).
+# Installs the Debian packages it needs (scripts/install-deps.sh --test) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(chromium nodejs node-ws node-typescript node-react node-react-dom node-csstype node-prop-types)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "browser: installing ${missing[*]} (apt-get)"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/install-deps.sh --test   # chromium, node-ws, node-typescript, node-react... when missing
 
 echo "browser: stream-client.js unit tests"
 node --test Tests/Browser/

@@ -17,8 +17,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
-import shutil
 import ssl
 import socket
 import sys
@@ -32,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "clients" / "python" / "tests"))
 
-from dashboard_test import CDP, check, console_errors, fail, launch_chromium, page_target, publish, spki_hash  # noqa: E402
+from dashboard_test import CDP, check, close_browser, console_errors, fail, open_page, publish, spki_hash  # noqa: E402
 import dashboard_test  # noqa: E402
 from streamd_server import LIMITS, Streamd  # noqa: E402
 
@@ -131,10 +129,7 @@ def main() -> int:
                 raise RuntimeError(f"publish ORD_{n}: HTTP {status}")
 
     try:
-        process, browser_url = launch_chromium(profile, spki_hash(server_der(server.port, server.ca)))
-        cdp = CDP(page_target(browser_url))
-        for domain in ("Page", "Runtime", "Log"):
-            cdp.call(f"{domain}.enable")
+        process, cdp = open_page(profile, spki_hash(server_der(server.port, server.ca)))
         fragment = urllib.parse.urlencode({"url": server.url, "token": trader, "account": "acct-1"})
         cdp.call("Page.navigate", {"url": f"{origin}/index.html#{fragment}"})
         cdp.wait_event("Page.loadEventFired", 20)
@@ -183,15 +178,7 @@ def main() -> int:
         fail("react page", f"{type(error).__name__}: {error}")
         print(server.log.read_text()[-2000:] if server.log.exists() else "", flush=True)
     finally:
-        if cdp:
-            cdp.close()
-        if process:
-            try:
-                os.killpg(process.pid, 15)
-                process.wait(timeout=10)
-            except Exception:
-                pass
-        shutil.rmtree(profile, ignore_errors=True)
+        close_browser(cdp, process, profile)
         httpd.shutdown()
         server.cleanup()
 

@@ -12,9 +12,9 @@ the ticket can place no order.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "clients" / "python" / "tests"))
 
 import dashboard_test  # noqa: E402
-from dashboard_test import (CDP, check, console_errors, fail, fetch_root, launch_chromium, page_target,  # noqa: E402
+from dashboard_test import (CDP, check, close_browser, console_errors, fail, fetch_root, open_page,  # noqa: E402
                             publish, spki_hash)
 from streamd_server import Streamd  # noqa: E402
 
@@ -100,10 +100,7 @@ def main() -> int:
             status, _ = dashboard_test.fetch(port, ca, path)
             check(status == 200, f"GET {path}", str(status))
         _, _, _, der = fetch_root(port, ca)
-        process, browser_url = launch_chromium(profile, spki_hash(der))
-        cdp = CDP(page_target(browser_url))
-        for domain in ("Page", "Runtime", "Log"):
-            cdp.call(f"{domain}.enable")
+        process, cdp = open_page(profile, spki_hash(der))
         cdp.call("Page.navigate", {"url": origin + "/"})
         cdp.wait_event("Page.loadEventFired", 20)
         cdp.evaluate(f"sessionStorage.setItem('streamd.token', {json.dumps(trader)}); true")
@@ -173,7 +170,6 @@ def main() -> int:
 
         shot = cdp.call("Page.captureScreenshot", {"format": "png"}, timeout=30)
         os.makedirs("test-artifacts", exist_ok=True)
-        import base64
         with open("test-artifacts/trading-panel.png", "wb") as out:
             out.write(base64.b64decode(shot["data"]))
         errors = console_errors(cdp.events)
@@ -181,15 +177,7 @@ def main() -> int:
     except Exception as error:  # a crash of the harness counts as a failure
         fail("trading panel", f"{type(error).__name__}: {error}")
     finally:
-        if cdp:
-            cdp.close()
-        if process:
-            try:
-                os.killpg(process.pid, 15)
-                process.wait(timeout=10)
-            except Exception:
-                pass
-        shutil.rmtree(profile, ignore_errors=True)
+        close_browser(cdp, process, profile)
         server.cleanup()
 
     print(f"trading: {dashboard_test.passed} passed, {dashboard_test.failed} failed", flush=True)

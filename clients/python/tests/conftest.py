@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Iterator
@@ -11,22 +12,32 @@ sys.path.insert(0, str(Path(__file__).parent))
 from streamd_server import Streamd  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Streamd]:
-    """One streamd shared by the tests that do not restart it."""
+def _running() -> Iterator[Streamd]:
     instance = Streamd()
     instance.start()
     yield instance
     instance.cleanup()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Streamd]:
+    """One streamd shared by the tests that do not restart it."""
+    yield from _running()
 
 
 @pytest.fixture
 def own_server() -> Iterator[Streamd]:
     """A streamd of this test's own, which it may restart or kill."""
-    instance = Streamd()
-    instance.start()
-    yield instance
-    instance.cleanup()
+    yield from _running()
+
+
+async def until(predicate, timeout: float = 15.0) -> None:
+    """Waits until predicate() is true; fails the test after `timeout` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
 
 
 def require_epochs(result_epoch: str | None) -> None:

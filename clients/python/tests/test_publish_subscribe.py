@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from conftest import until
 from streamd_client import (AuthenticationError, BadRequestError, ForbiddenError, PermissionDeniedError,
                             RateLimitedError, StreamPublisher, StreamSubscriber, SyncPublisher)
 from streamd_client import broadcaster
@@ -17,14 +18,6 @@ pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableException
 
 def unique(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:8].upper()
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 def test_every_kind_is_published_acknowledged_and_received(server):

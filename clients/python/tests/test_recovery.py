@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import require_epochs
+from conftest import require_epochs, until
 from streamd_client import (Backoff, EpochChange, RecoveryFailedError, RecoveryFailure, StreamPublisher,
                             StreamSubscriber)
 
@@ -19,14 +19,6 @@ class FixedDelay(Backoff):
 
     def delay(self, attempt: int) -> float:
         return self.seconds
-
-
-async def until(predicate, timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 def order(n: int) -> dict:

@@ -11,9 +11,10 @@ import asyncio
 import json
 import random
 import ssl
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -137,3 +138,37 @@ async def open_connection(url: str, token: str, context: ssl.SSLContext | None,
 
 async def _recv_with_timeout(connection: ClientConnection, timeout: float) -> str | bytes:
     return await asyncio.wait_for(connection.recv(), timeout)
+
+
+async def stop_task(task: "asyncio.Task[None] | None") -> None:
+    """Cancels a background task and waits until it has ended."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except (asyncio.CancelledError, Exception):
+        pass
+
+
+def heartbeat_interval(welcome: dict[str, Any], override: float | None) -> float:
+    """Half the server's heartbeat_s from `welcome`, at most 15 s."""
+    return override or min(15.0, float(welcome.get("heartbeat_s") or 30) / 2)
+
+
+async def heartbeat(connection: ClientConnection, interval: float, last_received: Callable[[], float],
+                    ping: Callable[[], str]) -> None:
+    """The protocol heartbeat: every `interval`, if nothing at all arrived
+    since the previous ping the connection is dead and is closed (4000, so
+    the owner reconnects); otherwise the next `ping()` text is sent."""
+    sent_at: float | None = None
+    while True:
+        await asyncio.sleep(interval)
+        if sent_at is not None and last_received() < sent_at:
+            await connection.close(4000, "heartbeat timeout")
+            return
+        sent_at = time.monotonic()
+        try:
+            await connection.send(ping())
+        except ConnectionClosed:
+            return

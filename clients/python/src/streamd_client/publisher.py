@@ -23,8 +23,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from ._transport import (Backoff, TokenSource, is_fatal, open_connection, refusal_from_close,
-                         ssl_context)
+from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, is_fatal, open_connection,
+                         refusal_from_close, ssl_context, stop_task)
 from .errors import ConnectionRefused, PublishOutcomeUnknown, StreamdError, error_for
 from .messages import PublishResult
 
@@ -132,13 +132,8 @@ class StreamPublisher:
     async def close(self) -> None:
         """Closes the connection; publishes still waiting fail."""
         self._closing = True
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            try:
-                await self._supervisor
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._supervisor = None
+        await stop_task(self._supervisor)
+        self._supervisor = None
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
@@ -295,7 +290,9 @@ class StreamPublisher:
 
     async def _serve(self, connection: ClientConnection) -> None:
         """Reads answers until the connection ends; pings meanwhile."""
-        heartbeat = asyncio.create_task(self._heartbeat(connection))
+        beat = asyncio.create_task(heartbeat(
+            connection, heartbeat_interval(self.welcome, self._heartbeat_override), lambda: self._last_received,
+            self._ping))
         try:
             async for raw in connection:
                 self._last_received = time.monotonic()
@@ -305,24 +302,13 @@ class StreamPublisher:
             if refusal is not None:
                 self._set_fatal(refusal)
         finally:
-            heartbeat.cancel()
+            beat.cancel()
 
-    async def _heartbeat(self, connection: ClientConnection) -> None:
-        interval = self._heartbeat_override or min(15.0, float(self.welcome.get("heartbeat_s") or 30) / 2)
-        sent_at: float | None = None
-        while True:
-            await asyncio.sleep(interval)
-            if sent_at is not None and self._last_received < sent_at:
-                await connection.close(4000, "heartbeat timeout")
-                return
-            sent_at = time.monotonic()
-            ping_id = self._next_id
-            self._next_id += 1
-            self._inflight[ping_id] = None
-            try:
-                await connection.send(json.dumps({"type": "ping", "id": ping_id}))
-            except ConnectionClosed:
-                return
+    def _ping(self) -> str:
+        ping_id = self._next_id
+        self._next_id += 1
+        self._inflight[ping_id] = None
+        return json.dumps({"type": "ping", "id": ping_id})
 
     def _answer(self, raw: str | bytes) -> None:
         try:

@@ -28,8 +28,8 @@ from typing import Any, Callable, Union
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from ._transport import (Backoff, TokenSource, is_fatal, open_connection, refusal_from_close,
-                         ssl_context)
+from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, is_fatal, open_connection,
+                         refusal_from_close, ssl_context, stop_task)
 from .errors import ConnectionRefused, RecoveryFailedError
 from .messages import EpochChange, Message, RecoveryFailure
 from .positions import Positions, resume_by_default
@@ -115,13 +115,8 @@ class StreamSubscriber:
 
     async def close(self) -> None:
         self._closing = True
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
@@ -191,7 +186,9 @@ class StreamSubscriber:
                 pass  # down or restarting: the next delay, then again
 
     async def _serve(self, connection: ClientConnection) -> ConnectionRefused | None:
-        heartbeat = asyncio.create_task(self._heartbeat(connection))
+        beat = asyncio.create_task(heartbeat(
+            connection, heartbeat_interval(self.welcome, self._heartbeat_override), lambda: self._last_received,
+            lambda: '{"type":"ping"}'))
         try:
             async for raw in connection:
                 self._last_received = time.monotonic()
@@ -199,23 +196,8 @@ class StreamSubscriber:
         except ConnectionClosed as closed:
             return refusal_from_close(closed)
         finally:
-            heartbeat.cancel()
+            beat.cancel()
         return None
-
-    async def _heartbeat(self, connection: ClientConnection) -> None:
-        interval = self._heartbeat_override or min(15.0, float(self.welcome.get("heartbeat_s") or 30) / 2)
-        sent_at: float | None = None
-        while True:
-            await asyncio.sleep(interval)
-            if sent_at is not None and self._last_received < sent_at:
-                log.warning("streamd: no answer to ping within %.0f s; reconnecting", interval)
-                await connection.close(4000, "heartbeat timeout")
-                return
-            sent_at = time.monotonic()
-            try:
-                await connection.send('{"type":"ping"}')
-            except ConnectionClosed:
-                return
 
     # --- messages ----------------------------------------------------------------------
 
