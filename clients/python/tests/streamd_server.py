@@ -118,6 +118,11 @@ class Streamd:
             self.process.wait()
             self.process = None
 
+    def pause(self) -> None:
+        """SIGSTOP: the server stops reading; what clients send waits in the sockets."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP)
+
     def restart(self) -> None:
         self.stop()
         self.start()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from conftest import require_epochs, until
-from streamd_client import (Backoff, EpochChange, RecoveryFailedError, RecoveryFailure, StreamPublisher,
-                            StreamSubscriber)
+from streamd_client import (Backoff, EpochChange, PublishOutcomeUnknown, RecoveryFailedError, RecoveryFailure,
+                            StreamPublisher, StreamSubscriber)
 
 
 class FixedDelay(Backoff):
@@ -156,5 +158,34 @@ def test_a_repeated_idempotency_key_is_published_once(server):
             assert not first.duplicate and other.seq == first.seq + 1
             got = [await sub.recv(timeout=10) for _ in range(2)]
             assert [m.data["order_id"] for m in got] == ["ORD_1", "ORD_2"]
+
+    asyncio.run(scenario())
+
+
+def test_an_unacknowledged_publish_is_retried_only_with_an_idempotency_key(own_server):
+    """Two publishes are written to a server that has stopped reading
+    (SIGSTOP), which is then killed and started again: the one with an
+    idempotency key is sent again on the new connection and acknowledged;
+    the one without fails with PublishOutcomeUnknown instead of risking a
+    second copy."""
+    server = own_server
+
+    async def scenario():
+        async with StreamPublisher(server.url, token=server.token("feed", "producer"), ca=server.ca,
+                                   backoff=FixedDelay(0.5), timeout=20) as pub:
+            server.pause()
+            keyed = asyncio.create_task(pub.broadcast_order_update("acct-1", order(1), idempotency_key="ord-1-filled"))
+            unkeyed = asyncio.create_task(pub.broadcast_order_update("acct-1", order(2)))
+            await asyncio.sleep(0.5)
+            assert not keyed.done() and not unkeyed.done()
+            await asyncio.to_thread(server.kill)
+            await asyncio.to_thread(server.start)
+            with pytest.raises(PublishOutcomeUnknown):
+                await unkeyed
+            result = await keyed
+            assert result.seq == 1 and not result.duplicate
+            assert pub.reconnects >= 1
+            later = await pub.broadcast_order_update("acct-1", order(3))
+            assert later.seq == 2, "the unkeyed publish never reached the server"
 
     asyncio.run(scenario())

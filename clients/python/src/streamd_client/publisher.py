@@ -17,14 +17,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, is_fatal, open_connection,
-                         refusal_from_close, ssl_context, stop_task)
+from ._session import ReconnectingSession
+from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, open_connection, refusal_from_close,
+                         ssl_context)
 from .errors import ConnectionRefused, PublishOutcomeUnknown, StreamdError, error_for
 from .messages import PublishResult
 
@@ -79,7 +79,7 @@ def check_idempotency_key(key: str) -> None:
         raise ValueError("idempotency_key must be 1..128 printable ASCII characters without spaces")
 
 
-class StreamPublisher:
+class StreamPublisher(ReconnectingSession):
     """Publishes to streamd over one wss connection.
 
         async with StreamPublisher("wss://stream.example:8443/ws", token_file="feed.jwt", ca="ca.pem") as pub:
@@ -90,54 +90,29 @@ class StreamPublisher:
     def __init__(self, url: str, *, token: str | None = None, token_file: str | Path | None = None,
                  ca: str | Path | None = None, timeout: float = 10.0, open_timeout: float = 10.0,
                  heartbeat_s: float | None = None, backoff: Backoff | None = None) -> None:
+        super().__init__(backoff, stable_s=30.0)
         self.url = url
         self._tokens = TokenSource(token, token_file)
         self._ssl = ssl_context(url, ca)
         self.timeout = timeout
         self.open_timeout = open_timeout
         self._heartbeat_override = heartbeat_s
-        self.backoff = backoff or Backoff()
 
-        self._connection: ClientConnection | None = None
         self._generation = 0
         self._ready = asyncio.Event()
         self._lost = asyncio.Event()  # set when the current connection ends
         self._inflight: OrderedDict[int, _Pending | None] = OrderedDict()  # id → publish (None: a ping)
         self._next_id = 1
         self._fatal: BaseException | None = None
-        self._closing = False
-        self._supervisor: asyncio.Task[None] | None = None
         self._last_received = 0.0
         self.welcome: dict[str, Any] = {}
-        self.reconnects = 0
 
-    # --- lifecycle ---------------------------------------------------------
+    _task_name = "streamd-publisher"
 
-    async def __aenter__(self) -> "StreamPublisher":
-        await self.connect()
-        return self
-
-    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                        trace: TracebackType | None) -> None:
-        await self.close()
-
-    async def connect(self) -> None:
-        """Opens the first connection; errors (refused token, unreachable
-        server) are raised here. Later drops are retried in the background."""
-        if self._supervisor is not None:
-            return
-        await self._open()
-        self._supervisor = asyncio.create_task(self._supervise(), name="streamd-publisher")
-
-    async def close(self) -> None:
-        """Closes the connection; publishes still waiting fail."""
-        self._closing = True
-        await stop_task(self._supervisor)
-        self._supervisor = None
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
-        self._fail_all(StreamdError("the publisher was closed", code="closed"))
+    @property
+    def reconnects(self) -> int:
+        """Connections opened after the first."""
+        return max(0, self._generation - 1)
 
     @property
     def is_connected(self) -> bool:
@@ -192,7 +167,7 @@ class StreamPublisher:
     async def _send_when_ready(self, pending: _Pending, deadline: float) -> None:
         if self._fatal is not None:
             raise self._fatal
-        if self._supervisor is None and not self._closing:
+        if self._task is None and not self._closing:
             raise StreamdError("call connect() (or use `async with`) first", code="not_connected")
         while not pending.future.done():
             left = deadline - time.monotonic()
@@ -259,36 +234,18 @@ class StreamPublisher:
         self._last_received = time.monotonic()
         self._ready.set()
 
-    async def _supervise(self) -> None:
-        attempt = 0
-        while not self._closing:
-            connection = self._connection
-            if connection is not None:
-                opened_at = time.monotonic()
-                await self._serve(connection)
-                self._connection = None
-                self._ready.clear()
-                self._connection_lost()
-                self._lost.set()
-                if time.monotonic() - opened_at > 30:
-                    attempt = 0
-                if self._fatal is not None:
-                    return
-            if self._closing:
-                return
-            await asyncio.sleep(self.backoff.delay(attempt))
-            attempt += 1
-            try:
-                await self._open()
-                self.reconnects += 1
-            except ConnectionRefused as error:
-                if is_fatal(error):
-                    self._set_fatal(error)
-                    return
-            except (OSError, asyncio.TimeoutError, ConnectionClosed):
-                pass  # down or restarting: try again after the next delay
+    def _on_lost(self) -> None:
+        self._ready.clear()
+        self._connection_lost()
+        self._lost.set()
 
-    async def _serve(self, connection: ClientConnection) -> None:
+    async def _on_fatal(self, error: ConnectionRefused) -> None:
+        self._set_fatal(error)
+
+    def _on_closed(self) -> None:
+        self._fail_all(StreamdError("the publisher was closed", code="closed"))
+
+    async def _serve(self, connection: ClientConnection) -> ConnectionRefused | None:
         """Reads answers until the connection ends; pings meanwhile."""
         beat = asyncio.create_task(heartbeat(
             connection, heartbeat_interval(self.welcome, self._heartbeat_override), lambda: self._last_received,
@@ -298,11 +255,10 @@ class StreamPublisher:
                 self._last_received = time.monotonic()
                 self._answer(raw)
         except ConnectionClosed as closed:
-            refusal = refusal_from_close(closed)
-            if refusal is not None:
-                self._set_fatal(refusal)
+            return refusal_from_close(closed)
         finally:
             beat.cancel()
+        return None
 
     def _ping(self) -> str:
         ping_id = self._next_id

@@ -22,14 +22,14 @@ import logging
 import time
 from collections import deque
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Callable, Union
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, is_fatal, open_connection,
-                         refusal_from_close, ssl_context, stop_task)
+from ._session import ReconnectingSession
+from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, open_connection, refusal_from_close,
+                         ssl_context)
 from .errors import ConnectionRefused, RecoveryFailedError
 from .messages import EpochChange, Message, RecoveryFailure
 from .positions import Positions, resume_by_default
@@ -40,7 +40,7 @@ _END = object()
 _Item = Union[Message, BaseException, object]
 
 
-class StreamSubscriber:
+class StreamSubscriber(ReconnectingSession):
     def __init__(self, url: str, *, channels: list[str], token: str | None = None,
                  token_file: str | Path | None = None, ca: str | Path | None = None, history: int = 100,
                  on_message: Callable[[Message], None] | None = None,
@@ -52,6 +52,7 @@ class StreamSubscriber:
                  open_timeout: float = 10.0, stable_s: float = 30.0, queue_size: int = 10_000) -> None:
         if not channels:
             raise ValueError("channels must name at least one channel or pattern")
+        super().__init__(backoff, stable_s)
         self.url = url
         self.channels = list(channels)
         self._tokens = TokenSource(token, token_file)
@@ -60,10 +61,8 @@ class StreamSubscriber:
         self.on_recovery_failed = on_recovery_failed
         self.on_epoch_change = on_epoch_change
         self.on_state = on_state
-        self.backoff = backoff or Backoff()
         self._heartbeat_override = heartbeat_s
         self.open_timeout = open_timeout
-        self.stable_s = stable_s
 
         self.positions = Positions(resume)
         self.last_message: Message | None = None
@@ -77,9 +76,6 @@ class StreamSubscriber:
         self.connections = 0
 
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=queue_size)
-        self._connection: ClientConnection | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
         self._subscribed_at: str | None = None
         self._last_received = 0.0
 
@@ -96,32 +92,19 @@ class StreamSubscriber:
 
     # --- lifecycle ---------------------------------------------------------------
 
-    async def __aenter__(self) -> "StreamSubscriber":
-        await self.connect()
-        return self
+    _task_name = "streamd-subscriber"
 
-    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                        trace: TracebackType | None) -> None:
-        await self.close()
-
-    async def connect(self) -> None:
-        """Opens the first connection and subscribes. A refused token
-        (AuthenticationError, PermissionDeniedError) or an unreachable server
-        (OSError) is raised here; later drops are retried in the background."""
-        if self._task is not None:
-            return
-        await self._open()
-        self._task = asyncio.create_task(self._run(), name="streamd-subscriber")
-
-    async def close(self) -> None:
-        self._closing = True
-        await stop_task(self._task)
-        self._task = None
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+    def _on_closed(self) -> None:
         self._set_state("closed")
         self._offer_nowait(_END)
+
+    async def _on_fatal(self, error: ConnectionRefused) -> None:
+        self._set_state("closed")
+        await self._queue.put(error)
+        await self._queue.put(_END)
+
+    def _on_reconnecting(self) -> None:
+        self._set_state("reconnecting")
 
     def __aiter__(self) -> "StreamSubscriber":
         return self
@@ -153,37 +136,6 @@ class StreamSubscriber:
         request["id"] = self.connections
         await connection.send(json.dumps(request, separators=(",", ":")))
         self._set_state("connected")
-
-    async def _run(self) -> None:
-        attempt = 0
-        while not self._closing:
-            connection = self._connection
-            if connection is not None:
-                opened_at = time.monotonic()
-                fatal = await self._serve(connection)
-                self._connection = None
-                if fatal is not None:
-                    self._set_state("closed")
-                    await self._queue.put(fatal)
-                    await self._queue.put(_END)
-                    return
-                if time.monotonic() - opened_at >= self.stable_s:
-                    attempt = 0
-            if self._closing:
-                return
-            self._set_state("reconnecting")
-            await asyncio.sleep(self.backoff.delay(attempt))
-            attempt += 1
-            try:
-                await self._open()
-            except ConnectionRefused as error:
-                if is_fatal(error):
-                    self._set_state("closed")
-                    await self._queue.put(error)
-                    await self._queue.put(_END)
-                    return
-            except (OSError, asyncio.TimeoutError, ConnectionClosed):
-                pass  # down or restarting: the next delay, then again
 
     async def _serve(self, connection: ClientConnection) -> ConnectionRefused | None:
         beat = asyncio.create_task(heartbeat(
