@@ -118,3 +118,25 @@ test('a non-durable channel restarted by a restart: epoch change reported, new n
   assert.ok(log.failures.some((f) => f.reason === 'epoch_changed' && f.channel === `signal:${symbol}`));
   c.close();
 });
+
+test('wildcard recovery: a channel born while the client was away is replayed, nothing twice (1.1)', async (t) => {
+  const { c, log } = client(server.token('acct-4', 'trader'), ['signal:*'],
+    { backoff: { initialMs: 2000, factor: 1, maxMs: 2000 }, random: () => 0.999 });
+  c.connect();
+  await until(() => c.subscribed.length === 1, 10000, 'subscribed');
+  const stamp = Date.now();
+  const signal = (symbol, n) => ({ channel: `signal:${symbol}${stamp}`, data: { symbol: `${symbol}${stamp}`, n } });
+  const first = (await server.publish(producer, [signal('OLD', 1)])).body.results;
+  await until(() => log.messages.length === 1, 10000, 'first signal');
+  if (!requireEpochs(t, first[0].epoch)) { c.close(); return; }
+  // Drop this client's connection only (the server stays up).
+  c._ws.close(4000, 'test drop');
+  await until(() => c.state === 'reconnecting', 10000, 'reconnecting');
+  await server.publish(producer, [signal('NEW', 2), signal('OLD', 3)]);
+  await until(() => log.messages.length === 3, 15000, 'replayed after reconnect');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(log.messages.map((m) => [m.channel.replace(String(stamp), ''), m.seq, m.data.n]).sort(),
+    [['signal:NEW', 1, 2], ['signal:OLD', 1, 1], ['signal:OLD', 2, 3]]);
+  assert.deepEqual(log.failures, []);
+  c.close();
+});
