@@ -120,8 +120,18 @@ class Streamd:
 
     def pause(self) -> None:
         """SIGSTOP: the server stops reading; what clients send waits in the sockets."""
-        if self.process is not None:
-            self.process.send_signal(signal.SIGSTOP)
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGSTOP)
+        # The signal is delivered asynchronously: wait until every thread is stopped.
+        deadline = time.monotonic() + 5
+        tasks = Path(f"/proc/{self.process.pid}/task")
+        while time.monotonic() < deadline:
+            states = [(t / "stat").read_text().rsplit(")", 1)[1].split()[0] for t in tasks.iterdir()]
+            if all(state in ("T", "t") for state in states):
+                return
+            time.sleep(0.005)
+        raise RuntimeError("streamd did not stop on SIGSTOP")
 
     def restart(self) -> None:
         self.stop()
