@@ -43,9 +43,12 @@ grep -q '"msg":"cluster mode' "$work/a.log" || { echo "FAIL: no cluster start-up
 
 token="$("$bin" token issue --sub acct-1 --role trader --ttl 10m --key "$work/cluster-private.pem" --kid cluster)"
 "$bin" token issue --sub feed --role producer --ttl 10m --key "$work/cluster-private.pem" --kid cluster >"$work/feed.token"
-publish() {  # PORT N → prints "order:acct-1 seq=S"
-  "$bin" publish --url "https://127.0.0.1:$1" --token-file "$work/feed.token" --ca "$work/certs/ca.pem" \
-    order:acct-1 "{\"order_id\":\"o$2\",\"status\":\"new\"}"
+publish() {  # PORT N → prints "order:acct-1 seq=S"; the epoch goes to $work/epochs (one epoch throughout)
+  local line
+  line="$("$bin" publish --url "https://127.0.0.1:$1" --token-file "$work/feed.token" --ca "$work/certs/ca.pem" \
+    order:acct-1 "{\"order_id\":\"o$2\",\"status\":\"new\"}")"
+  echo "${line##*epoch=}" >>"$work/epochs"
+  echo "${line%% epoch=*}"
 }
 for n in 1 2; do [ "$(publish "$port_b" "$n")" = "order:acct-1 seq=$n" ] || { echo "FAIL: seq on b"; exit 1; }; done
 # Instance a holds the shared history too: a client there recovers 1..2.
@@ -58,6 +61,7 @@ python3 Tests/Interop/python_recovery_client.py "$port_b" "$work/certs/ca.pem" "
 start_instance a
 python3 Tests/Interop/python_recovery_client.py "$port_a" "$work/certs/ca.pem" "$token" 2 5
 [ "$(publish "$port_a" 6)" = "order:acct-1 seq=6" ] || { echo "FAIL: seq on the restarted instance"; exit 1; }
+[ "$(sort -u "$work/epochs" | wc -l)" = 1 ] || { echo "FAIL: the epoch changed while Redis kept the channel:"; cat "$work/epochs"; exit 1; }
 for log in "$work"/*.log; do
   if grep -qF "$token" "$log"; then echo "FAIL: a token reached $log"; exit 1; fi
 done

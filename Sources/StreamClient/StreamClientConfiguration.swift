@@ -6,7 +6,8 @@ public struct StreamClientConfiguration: Sendable {
     public var token: String
     /// PEM file of trusted CAs; nil uses the system store.
     public var caPath: String?
-    /// Subscribed on every (re)connect, with `since` for exact channels.
+    /// Subscribed on every (re)connect, with `since` for exact channels and
+    /// patterns ending in `*` that have delivered something.
     public var channels: [String]
     /// An application `ping` goes out this often; a connection that receives
     /// nothing for this long after a ping is considered dead.

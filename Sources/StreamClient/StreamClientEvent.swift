@@ -6,6 +6,8 @@ public struct StreamMessage: Sendable, Equatable {
     public let type: String
     public let channel: String?
     public let seq: UInt64?
+    /// The numbering `seq` belongs to; nil from a server without epochs.
+    public let epoch: String?
     public let timestamp: String?
     /// The request `id` echoed by the server, as JSON text (`3`, `"abc"`).
     public let id: String?
@@ -19,6 +21,7 @@ public struct StreamMessage: Sendable, Equatable {
         self.type = type
         self.channel = object["channel"] as? String
         self.seq = (object["seq"] as? NSNumber).map { $0.uint64Value }
+        self.epoch = object["epoch"] as? String
         self.timestamp = object["timestamp"] as? String
         self.id = object["id"].flatMap(StreamMessage.jsonText)
         self.json = json
@@ -74,26 +77,24 @@ public struct SubscriptionResult: Sendable, Equatable {
     }
 }
 
-/// The server could not replay what was missed on `channel` after `since`.
-public struct RecoveryFailure: Sendable, Equatable {
-    public let channel: String
-    public let since: UInt64
-    public let lastSeq: UInt64
-    public let reason: String
-}
-
 /// What a `StreamConnection` reports, in order.
 public enum StreamClientEvent: Sendable {
     /// A session is open (welcome read); subscriptions follow.
     case connected(StreamWelcome)
     /// The server's answer to the (re)subscribe.
     case subscribed(SubscriptionResult)
-    /// A stream message, each (channel, seq) at most once and in order.
+    /// A stream message, each (channel, epoch, seq) at most once and in order.
     case message(StreamMessage)
     /// A reply to an operation sent with `send(json:)` (`ack`, `error`, `refreshed`, ...).
     case reply(StreamMessage)
-    /// The gap after `since` cannot be filled; live messages continue.
+    /// Every `recovery_failed` notice, as the server sent it: what was missed
+    /// cannot (all) be handed over; what follows starts at `replayFrom`.
     case recoveryFailed(RecoveryFailure)
+    /// A channel's numbering started over, once per change, before the first
+    /// message of the new epoch: state the application keyed by seq on that
+    /// channel is stale. Preceded by `.recoveryFailed` when the server
+    /// announced it (`source == .recoveryFailed`).
+    case epochChanged(EpochChange)
     /// The connection ended; `willRetryIn` is the delay before the next
     /// attempt, nil when the client stops.
     case disconnected(reason: String, willRetryIn: Double?)

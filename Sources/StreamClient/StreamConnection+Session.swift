@@ -182,24 +182,31 @@ extension StreamConnection {
             }
             emit(.subscribed(SubscriptionResult(granted: data["channels"] as? [String] ?? [], denied: denied)))
         case "recovery_failed":
-            let data = message.data
-            let failure = RecoveryFailure(channel: data["channel"] as? String ?? "",
-                                          since: (data["since"] as? NSNumber)?.uint64Value ?? 0,
-                                          lastSeq: (data["last_seq"] as? NSNumber)?.uint64Value ?? 0,
-                                          reason: data["reason"] as? String ?? "")
-            tracker.recoveryFailed(channel: failure.channel, lastSeq: failure.lastSeq)
+            guard let failure = RecoveryFailure(message) else { return nil }
+            let change = tracker.recoveryFailed(failure)
             emit(.recoveryFailed(failure))
+            if let change { emit(.epochChanged(change)) }
         default:
-            if let channel = message.channel, let seq = message.seq {
-                if tracker.accept(channel: channel, seq: seq) { emit(.message(message)) }
-            } else {
+            guard let channel = message.channel, let seq = message.seq else {
                 emit(.reply(message))
+                return nil
+            }
+            switch tracker.accept(channel: channel, seq: seq, epoch: message.epoch, timestamp: message.timestamp) {
+            case .deliver:
+                emit(.message(message))
+            case .deliverInNewEpoch(let change):
+                emit(.epochChanged(change))
+                emit(.message(message))
+            case .duplicate:
+                break
             }
         }
         return nil
     }
 
-    /// Subscribes to the configured channels, asking for what was missed.
+    /// Subscribes to the configured channels, asking for what was missed:
+    /// from each exact channel's position, and for each pattern from its
+    /// channels' positions and the time of the last message it delivered.
     private func subscribe(_ socket: ClientWebSocket, _ session: inout SessionState, _ tracker: inout SequenceTracker) -> SessionEnd? {
         let channels = configuration.channels
         guard !channels.isEmpty else { return nil }
@@ -207,11 +214,8 @@ extension StreamConnection {
         tracker.connectionStarted(since: since)
         let id = "sub-\(makeRequestID())"
         session.subscribeID = "\"\(id)\""
-        var request: [String: Any] = ["type": "subscribe", "id": id, "channels": channels]
-        if !since.isEmpty { request["since"] = since.mapValues { NSNumber(value: $0) } }
         do {
-            let bytes = try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys, .withoutEscapingSlashes])
-            try socket.sendText(String(decoding: bytes, as: UTF8.self))
+            try socket.sendText(SubscribeRequest.json(id: id, channels: channels, since: since))
             return nil
         } catch {
             return .failed("subscribe failed: \(error)")

@@ -8,9 +8,12 @@ import WebSocket
 /// One dedicated thread does all the I/O on a blocking socket, waiting with
 /// poll() so heartbeat deadlines fire while no data arrives; it never runs on
 /// Swift concurrency's cooperative pool. On every (re)connect it upgrades
-/// with the token, reads `welcome`, and subscribes with `since` = the last
-/// seq it delivered per exact channel, dropping anything at or below it, so
-/// the application sees each message once and in order across reconnects.
+/// with the token, reads `welcome`, and subscribes with `since` = the
+/// (epoch, seq) it delivered last per channel (for patterns, with the time of
+/// the last message too, so channels born meanwhile are recovered), dropping
+/// anything at or below it in the same epoch, so the application sees each
+/// message once and in order across reconnects. A message in another epoch
+/// is always delivered, after an `.epochChanged` event.
 ///
 /// It stops for good on 401/403 refusals and on closes 4001/4003; anything
 /// else (refused connection, 503, 1001, 4008, 4029, a dead link) is retried

@@ -69,6 +69,14 @@ public final class Broadcaster: @unchecked Sendable {
         /// Epochs this channel left behind (cluster): a late message of one
         /// of them is stale, never a reason to switch back.
         var retiredEpochs: [String] = []
+
+        /// Appends a numbered message and remembers its key; returns how many
+        /// keys the window's count bound pushed out.
+        mutating func take(_ message: StreamMessage, timeMilliseconds: Int64, idempotencyKey: String?) -> Int {
+            history.append(message, timeMilliseconds: timeMilliseconds)
+            guard let idempotencyKey else { return 0 }
+            return idempotency.remember(idempotencyKey, seq: message.seq, timeMilliseconds: timeMilliseconds)
+        }
     }
 
     init(contexts: [LoopContext], settings: StreamSettings, maxChannelNameBytes: Int, logger: Logger) throws {
@@ -132,12 +140,15 @@ public final class Broadcaster: @unchecked Sendable {
         }
         counted(Result { () throws(PublishError) -> PublishReceipt in
             try channels.withLock { table throws(PublishError) -> PublishReceipt in
-                let state = table.states[channel]
-                if let key = prepared.idempotencyKey, let state, let seq = table.states[channel]!.idempotency.seq(for: key, nowMilliseconds: prepared.timeMilliseconds) {
-                    return PublishReceipt(seq: seq, epoch: state.epoch, duplicate: true)
+                // Only values are read out: a copy of the state held here would
+                // make the in-place changes below copy its key window.
+                let current = table.states[channel].map { LogPosition(epoch: $0.epoch, lastSeq: $0.history.lastSeq) }
+                if let key = prepared.idempotencyKey, let current,
+                   let seq = table.states.modify(channel, { $0.idempotency.seq(for: key, nowMilliseconds: prepared.timeMilliseconds) }) ?? nil {
+                    return PublishReceipt(seq: seq, epoch: current.epoch, duplicate: true)
                 }
-                let epoch = state?.epoch ?? (prepared.kind.isPrivate ? Epoch.make() : runEpoch)
-                let seq = (state?.history.lastSeq ?? 0) + 1
+                let epoch = current?.epoch ?? (prepared.kind.isPrivate ? Epoch.make() : runEpoch)
+                let seq = (current?.lastSeq ?? 0) + 1
                 try accept(prepared.assigned(seq: seq, epoch: epoch), publishedAt: prepared.publishedAtNanoseconds, into: &table)
                 return PublishReceipt(seq: seq, epoch: epoch)
             }
@@ -202,15 +213,11 @@ public final class Broadcaster: @unchecked Sendable {
                                           epoch: message.epoch, timeMilliseconds: message.timeMilliseconds,
                                           frame: FrameEncoder.frame(opcode: .text, payload: message.payload),
                                           expiresAtMilliseconds: message.expiresAtMilliseconds, publishedAtNanoseconds: publishedAt)
-        // Changed in place: a copy of the state would copy the whole history ring per message.
-        if table.states[message.channel] == nil {
-            table.states[message.channel] = Broadcaster.newChannelState(epoch: message.epoch, settings: settings)
-        }
-        table.states[message.channel]!.history.append(streamMessage, timeMilliseconds: message.timeMilliseconds)
-        if let key = message.idempotencyKey {
-            let evicted = table.states[message.channel]!.idempotency.remember(key, seq: message.seq, timeMilliseconds: message.timeMilliseconds)
-            if evicted > 0 { evictedKeysCounter?.increment(shard: 0, by: evicted) }
-        }
+        // Changed in place (the `default:` subscript): a copy of the state
+        // would copy the whole history ring and key window per message.
+        let evicted = table.states[message.channel, default: Broadcaster.newChannelState(epoch: message.epoch, settings: settings)]
+            .take(streamMessage, timeMilliseconds: message.timeMilliseconds, idempotencyKey: message.idempotencyKey)
+        if evicted > 0 { evictedKeysCounter?.increment(shard: 0, by: evicted) }
         if message.kind == .tick { table.latestTicks[message.channel] = streamMessage }
         for context in contexts {
             let box = UncheckedBox(context)
@@ -394,5 +401,14 @@ enum ChannelRules {
             return "channel \(name.debugDescription) must start with tick:, signal:, order:, idea: or payload:"
         }
         return nil
+    }
+}
+
+extension Dictionary {
+    /// Runs `body` on the value for `key` in place (nil when absent): unlike
+    /// `self[key]!.mutate()`, it never copies the value first.
+    mutating func modify<Result>(_ key: Key, _ body: (inout Value) -> Result) -> Result? {
+        guard let index = index(forKey: key) else { return nil }
+        return body(&values[index])
     }
 }

@@ -41,6 +41,10 @@ extension Connection {
                 session.watermarks[message.channel] = nil  // a new numbering: nothing of it was seen
             } else if message.seq <= seen.seq {
                 return false
+            } else if seen.seq != .max {
+                // Live has passed what a replay or snapshot sent; later
+                // messages are later still, so the mark is done with.
+                session.watermarks[message.channel] = nil
             }
         }
         switch enqueue(message, policy: policy) {

@@ -171,6 +171,7 @@ extension Connection {
             context.subscriptions.remove(.init(channel), self)
             removed.append(channel)
         }
+        dropUncoveredReplays(session)
         let list = removed.map(JSONStringEscaper.quoted).joined(separator: ",")
         sendText(ServerMessage.envelope(type: "unsubscribed", id: request.id, data: #"{"channels":[\#(list)]}"#))
     }
@@ -275,6 +276,7 @@ extension Connection {
             context.subscriptions.remove(.init(channel), self)
             auditSubscription(channel, outcome: "revoked", reason: cause, session)
         }
+        dropUncoveredReplays(session)
         let list = lost.map(JSONStringEscaper.quoted).joined(separator: ",")
         sendText(ServerMessage.envelope(type: "unsubscribed", id: nil, data: #"{"channels":[\#(list)],"reason":"permission_withdrawn"}"#))
     }

@@ -151,6 +151,12 @@ extension Connection {
             switch context.broadcaster.replayStep(channel: job.channel, epoch: job.epoch, from: job.next,
                                                   maxCount: Connection.replayBatchMessages, maxBytes: replayBudgetBytes - outboundBytes) {
             case .messages(let messages, let next, let caughtUp, let last):
+                // Defence in depth, as for live delivery: a private channel
+                // reaches only a session its entitlements allow.
+                if ChannelKind(channel: job.channel)?.isPrivate == true, !session.entitlements.maySubscribe(job.channel) {
+                    session.replays.removeFirst()
+                    continue
+                }
                 for message in messages {
                     guard sendReplayed(message, session) else { return }
                 }
@@ -176,6 +182,20 @@ extension Connection {
         // Under the budget with more to send: go on next turn. Over it: the
         // flush that drains the queue posts the next step.
         if !session.replays.isEmpty && outboundBytes < replayBudgetBytes { postReplayStep(session) }
+    }
+
+    /// Replays (and replay watermarks) of channels no subscription of the
+    /// session covers any more, or its entitlements no longer allow, end
+    /// here: after an unsubscribe or a permission change.
+    func dropUncoveredReplays(_ session: Session) {
+        guard !session.replays.isEmpty else { return }
+        session.replays.removeAll { job in
+            let covered = session.entitlements.maySubscribe(job.channel) && session.subscriptions.contains { subscription in
+                subscription.hasSuffix("*") ? job.channel.hasPrefix(subscription.dropLast()) : subscription == job.channel
+            }
+            if !covered { session.watermarks[job.channel] = nil }
+            return !covered
+        }
     }
 
     /// One replayed message, queued like a live one of a reliable channel.

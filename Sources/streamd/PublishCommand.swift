@@ -5,11 +5,15 @@ import StreamClient
 enum PublishCommand {
     static let help = """
     USAGE: streamd publish [--url https://127.0.0.1:8443] (--token T | --token-file F) [--ca FILE]
-                           CHANNEL DATA_JSON [--valid-until RFC3339]
+                           CHANNEL DATA_JSON [--valid-until RFC3339] [--idempotency-key KEY]
            streamd publish ... --file BATCH.json      (an array of {"channel","data"} objects; - for stdin)
 
     Publishes through the server's HTTPS endpoint with a publisher token and
-    prints each message's channel and seq. Exit 0 when all were published.
+    prints one line per message, `order:acct-1 seq=7 epoch=k3j9x2m4q8ab`, with
+    ` duplicate=true` when the server had already published its idempotency
+    key on the channel within streams.idempotency_window_s: not published
+    again, and the seq and epoch are the original's. Exit 0 when all were
+    accepted, duplicates included.
 
     OPTIONS:
       --url URL            server base URL (default https://127.0.0.1:8443)
@@ -18,13 +22,16 @@ enum PublishCommand {
       --ca FILE            CA to verify the server with (default certs/ca.pem if present, else the system store)
       --file F             JSON body to send as it is (object or array)
       --valid-until TIME   expiry for a signal or prepared payload
+      --idempotency-key K  1-128 printable ASCII bytes naming this message, so that a retry (after a
+                           timeout, say) is not published twice. With --file, give each item its own
+                           "idempotency_key" field instead
       -h, --help           show this help
     """
 
     static func run(_ arguments: [String]) -> Int32 {
         var reader = ArgumentReader(arguments)
         var options = ClientOptions(defaultURL: "https://127.0.0.1:8443")
-        var file: String?, validUntil: String?
+        var file: String?, validUntil: String?, idempotencyKey: String?
         do {
             while let flag = reader.nextFlag() {
                 if try options.take(flag, from: &reader) { continue }
@@ -32,10 +39,19 @@ enum PublishCommand {
                 case "-h", "--help": print(help); return 0
                 case "--file": file = try reader.value(for: flag)
                 case "--valid-until": validUntil = try reader.value(for: flag)
+                case "--idempotency-key": idempotencyKey = try reader.value(for: flag)
                 default: throw ArgumentReader.Problem("unknown option \(flag)")
                 }
             }
             let bearer = try options.bearer()
+            if let idempotencyKey {
+                guard (1...128).contains(idempotencyKey.utf8.count), idempotencyKey.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+                    throw ArgumentReader.Problem("--idempotency-key must be 1 to 128 printable ASCII bytes")
+                }
+                guard file == nil else {
+                    throw ArgumentReader.Problem("--idempotency-key names one message; with --file, put \"idempotency_key\" in each item")
+                }
+            }
             let body: Data
             if let file {
                 body = file == "-" ? FileHandle.standardInput.readDataToEndOfFile()
@@ -47,6 +63,7 @@ enum PublishCommand {
                 }
                 var item: [String: Any] = ["channel": reader.positionals[0], "data": data]
                 if let validUntil { item["valid_until"] = validUntil }
+                if let idempotencyKey { item["idempotency_key"] = idempotencyKey }
                 body = try JSONSerialization.data(withJSONObject: item)
             }
             let target = try StreamEndpoint(url: options.url)
@@ -59,12 +76,21 @@ enum PublishCommand {
                 return CommandOutput.failure("streamd publish: \(answer.status): \(answer.bodyText)")
             }
             let results = (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["results"] as? [[String: Any]] ?? []
-            for result in results { print("\(result["channel"] ?? "?") seq=\(result["seq"] ?? "?")") }
+            for result in results { print(resultLine(result)) }
             return 0
         } catch let problem as ArgumentReader.Problem {
             return CommandOutput.usageError("streamd publish: \(problem)", help: help)
         } catch {
             return CommandOutput.failure("streamd publish: \(error)")
         }
+    }
+
+    /// `order:acct-1 seq=7 epoch=E`, then ` duplicate=true` for a repeated key;
+    /// no epoch from a server that sends none.
+    static func resultLine(_ result: [String: Any]) -> String {
+        var line = "\(result["channel"] ?? "?") seq=\(result["seq"] ?? "?")"
+        if let epoch = result["epoch"] as? String { line += " epoch=\(epoch)" }
+        if (result["duplicate"] as? Bool) == true { line += " duplicate=true" }
+        return line
     }
 }

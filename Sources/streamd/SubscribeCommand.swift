@@ -8,9 +8,15 @@ enum SubscribeCommand {
 
     Subscribes to the channels and prints each message on one line; reconnects
     with backoff and recovers what it missed (since), so no message is shown
-    twice or skipped. Connection notices go to stderr. Exit 0 on SIGINT or
-    SIGTERM, 1 when the server refuses the token or the permission (401, 403,
-    close 4001 or 4003).
+    twice or skipped in silence. It keeps each channel's position as (epoch,
+    seq); for a CHANNEL pattern ending in * it also asks for channels that
+    were born while it was away. Connection notices go to stderr, and so does
+    one line per recovery_failed notice and per epoch change (the channel's
+    numbering started over; its messages are shown, not dropped as seen):
+      recovery_failed order:acct-1 reason=epoch_changed since=41 since_epoch=E1 epoch=E2 last_seq=12 replay_from=1
+      epoch_changed signal:EURUSD previous_epoch=E1 previous_seq=5 epoch=E2 replay_from=1 (no recovery_failed notice)
+    Exit 0 on SIGINT or SIGTERM, 1 when the server refuses the token or the
+    permission (401, 403, close 4001 or 4003).
 
     OPTIONS:
       --url URL            server WebSocket URL (default wss://127.0.0.1:8443/ws)
@@ -70,7 +76,10 @@ enum SubscribeCommand {
             case .reply(let message):
                 if message.type == "error" { note("error: \(message.dataJSON)") }
             case .recoveryFailed(let failure):
-                note("recovery failed on \(failure.channel) after #\(failure.since) (server at #\(failure.lastSeq)): \(failure.reason)")
+                note(RecoveryLine.render(failure))
+            case .epochChanged(let change):
+                // An announced change was printed with its recovery_failed line.
+                if change.source == .message { note(RecoveryLine.render(change)) }
             case .disconnected(let reason, let delay):
                 if let delay { note("disconnected: \(reason); reconnecting in \(String(format: "%.1f", delay)) s") }
             case .stopped(let reason):
@@ -128,6 +137,27 @@ enum SubscribeCommand {
             set { lock.withLock { _interrupted = newValue } }
         }
     }
+}
+
+/// The stderr lines for recovery notices and epoch changes: the event's
+/// name, the channel, then its fields as key=value (null: the server sent none).
+enum RecoveryLine {
+    static func render(_ failure: RecoveryFailure) -> String {
+        var parts = ["recovery_failed", failure.channel, "reason=\(failure.reason)"]
+        if let since = failure.since { parts.append("since=\(since)") }
+        if let sinceEpoch = failure.sinceEpoch { parts.append("since_epoch=\(sinceEpoch)") }
+        parts += ["epoch=\(text(failure.epoch))", "last_seq=\(text(failure.lastSeq))", "replay_from=\(text(failure.replayFrom))"]
+        if !failure.skippedChannels.isEmpty { parts.append("channels=\(failure.skippedChannels.joined(separator: ","))") }
+        return parts.joined(separator: " ")
+    }
+
+    static func render(_ change: EpochChange) -> String {
+        var line = "epoch_changed \(change.channel) previous_epoch=\(text(change.previous.epoch)) previous_seq=\(change.previous.seq)"
+        line += " epoch=\(text(change.epoch)) replay_from=\(text(change.replayFrom))"
+        return change.source == .message ? line + " (no recovery_failed notice)" : line
+    }
+
+    private static func text<T: CustomStringConvertible>(_ value: T?) -> String { value?.description ?? "null" }
 }
 
 /// `08:00:01.123 tick:EURUSD #42 bid=1.085 ask=1.08503`: the time of day of

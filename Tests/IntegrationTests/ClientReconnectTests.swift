@@ -185,6 +185,7 @@ final class EventRecorder: @unchecked Sendable {
             case .message: return "message"
             case .reply: return "reply"
             case .recoveryFailed: return "recoveryFailed"
+            case .epochChanged: return "epochChanged"
             case .disconnected: return "disconnected"
             case .stopped: return "stopped"
             }

@@ -47,7 +47,7 @@ final class SequenceTrackerTests: XCTestCase {
         _ = tracker.accept(channel: "signal:EURUSD", seq: 50)
         tracker.connectionStarted(since: tracker.since(for: ["signal:EURUSD"]))
         XCTAssertFalse(tracker.accept(channel: "signal:EURUSD", seq: 3), "while recovering, lower seqs are duplicates")
-        tracker.recoveryFailed(channel: "signal:EURUSD", lastSeq: 0)
+        tracker.recoveryFailed(RecoveryFailure(channel: "signal:EURUSD", reason: "history_unavailable", lastSeq: 0))
         XCTAssertTrue(tracker.accept(channel: "signal:EURUSD", seq: 1))
     }
 }
