@@ -45,6 +45,8 @@
 //    than that looks the same; the caller may call connect() again.
 
 const DEFAULT_BACKOFF = Object.freeze({ initialMs: 500, factor: 2, maxMs: 30000 });
+const STOP_CODES = new Set([4001, 4003]);
+const MAX_CHANNELS_PER_REQUEST = 100;
 const IS_NODE = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 let nodeWebSocket = null;
 
@@ -66,8 +68,6 @@ export async function loadNodeWebSocket() {
   nodeWebSocket = ws.WebSocket || ws;
   return nodeWebSocket;
 }
-const STOP_CODES = new Set([4001, 4003]);
-const MAX_CHANNELS_PER_REQUEST = 100;
 
 export class StreamClient {
   constructor(options = {}) {
@@ -216,7 +216,9 @@ export class StreamClient {
 
   _open() {
     const Impl = this.WebSocketImpl || globalThis.WebSocket;
-    const nodeWs = Impl === nodeWebSocket;
+    // The ws package (loaded here or passed in; it has terminate(), browsers'
+    // WebSocket has not) takes headers: the token goes in Authorization.
+    const nodeWs = Impl === nodeWebSocket || typeof Impl?.prototype?.terminate === 'function';
     let ws;
     this._setState('connecting');
     try {

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import require_epochs, until
 from streamd_client import (Backoff, EpochChange, PublishOutcomeUnknown, RecoveryFailedError, RecoveryFailure,
-                            StreamPublisher, StreamSubscriber)
+                            StreamPublisher, StreamSubscriber, UnavailableError)
 
 
 class FixedDelay(Backoff):
@@ -187,5 +187,21 @@ def test_an_unacknowledged_publish_is_retried_only_with_an_idempotency_key(own_s
             assert pub.reconnects >= 1
             later = await pub.broadcast_order_update("acct-1", order(3))
             assert later.seq == 2, "the unkeyed publish never reached the server"
+
+    asyncio.run(scenario())
+
+
+def test_a_publish_that_cannot_be_sent_in_time_is_unavailable_not_unknown(own_server):
+    server = own_server
+
+    async def scenario():
+        async with StreamPublisher(server.url, token=server.token("feed", "producer"), ca=server.ca,
+                                   backoff=FixedDelay(0.2), timeout=1.5) as pub:
+            await asyncio.to_thread(server.stop)
+            with pytest.raises(UnavailableError):
+                await pub.broadcast_order_update("acct-1", order(1))
+            await asyncio.to_thread(server.start)
+            result = await pub.broadcast_order_update("acct-1", order(2))
+            assert result.seq == 1, "the first publish was never sent"
 
     asyncio.run(scenario())

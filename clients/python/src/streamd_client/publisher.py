@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from ._session import ReconnectingSession
 from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, open_connection, refusal_from_close,
                          ssl_context)
-from .errors import ConnectionRefused, PublishOutcomeUnknown, StreamdError, error_for
+from .errors import ConnectionRefused, PublishOutcomeUnknown, StreamdError, UnavailableError, error_for
 from .messages import PublishResult
 
 MAX_IDEMPOTENCY_KEY_BYTES = 128
@@ -36,6 +36,7 @@ class _Pending:
     op: dict[str, Any]
     future: asyncio.Future[PublishResult]
     sent_on: int = 0  # connection generation it was last written to (0: not written)
+    ever_written: bool = False
 
     @property
     def keyed(self) -> bool:
@@ -158,6 +159,9 @@ class StreamPublisher(ReconnectingSession):
                 if time.monotonic() >= deadline:
                     raise asyncio.TimeoutError
         except asyncio.TimeoutError:
+            if not pending.ever_written:
+                raise UnavailableError(f"not sent: no connection to the server within {self.timeout:g} s",
+                                       code="unavailable") from None
             raise PublishOutcomeUnknown(
                 f"no answer within {self.timeout:g} s for {channel}"
                 + ("; retrying with the same idempotency_key is safe" if pending.keyed else "")) from None
@@ -188,6 +192,7 @@ class StreamPublisher(ReconnectingSession):
             try:
                 await connection.send(json.dumps(pending.op, separators=(",", ":")))
                 pending.sent_on = self._generation
+                pending.ever_written = True
                 return
             except ConnectionClosed:
                 # Not written: safe to send again on the next connection, key
