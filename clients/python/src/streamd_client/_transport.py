@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import websockets
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.version import version as websockets_version
 
 from .errors import AuthenticationError, ConnectionRefused, PermissionDeniedError, TokenExpiredError
+from .messages import data_of
 
-_WEBSOCKETS_MAJOR = int(websockets.__version__.split(".")[0])
+_WEBSOCKETS_MAJOR = int(websockets_version.split(".")[0])
 
 
 class TokenSource:
@@ -129,7 +130,7 @@ async def open_connection(url: str, token: str, context: ssl.SSLContext | None,
         welcome = json.loads(raw)
         if not isinstance(welcome, dict) or welcome.get("type") != "welcome":
             raise ConnectionRefused(f"expected welcome, got {str(raw)[:200]}", code="protocol")
-        data = welcome.get("data") if isinstance(welcome.get("data"), dict) else {}
+        data = data_of(welcome)
         return connection, data
     except BaseException:
         await connection.close()

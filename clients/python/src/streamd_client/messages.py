@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def data_of(obj: dict[str, Any]) -> dict[str, Any]:
+    """A server message's `data` object ({} when absent or not an object)."""
+    data = obj.get("data")
+    return data if isinstance(data, dict) else {}
+
+
 @dataclass(frozen=True)
 class Message:
     """One stream message. `epoch` is None when the server does not send
@@ -27,7 +33,7 @@ class Message:
             seq=int(obj["seq"]),
             epoch=epoch if isinstance(epoch, str) else None,
             timestamp=str(obj.get("timestamp", "")),
-            data=obj.get("data") if isinstance(obj.get("data"), dict) else {},
+            data=data_of(obj),
         )
 
 
@@ -50,7 +56,7 @@ class RecoveryFailure:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "RecoveryFailure":
-        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        data = data_of(obj)
 
         def opt_int(key: str) -> int | None:
             value = data.get(key)

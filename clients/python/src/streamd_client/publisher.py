@@ -26,7 +26,7 @@ from ._session import ReconnectingSession
 from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, open_connection, refusal_from_close,
                          ssl_context)
 from .errors import ConnectionRefused, PublishOutcomeUnknown, StreamdError, UnavailableError, error_for
-from .messages import PublishResult
+from .messages import PublishResult, data_of
 
 MAX_IDEMPOTENCY_KEY_BYTES = 128
 
@@ -149,8 +149,9 @@ class StreamPublisher(ReconnectingSession):
                 # Wait for the answer, or for the loss of the connection it
                 # was written to (then a keyed publish goes round again).
                 lost = asyncio.ensure_future(self._lost.wait())
+                either: set[asyncio.Future[Any]] = {pending.future, lost}
                 try:
-                    await asyncio.wait({pending.future, lost}, timeout=max(0.0, deadline - time.monotonic()),
+                    await asyncio.wait(either, timeout=max(0.0, deadline - time.monotonic()),
                                        return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     lost.cancel()
@@ -291,7 +292,7 @@ class StreamPublisher(ReconnectingSession):
         pending = self._inflight.pop(op_id)
         if pending is None or pending.future.done():
             return
-        data = message.get("data") if isinstance(message.get("data"), dict) else {}
+        data = data_of(message)
         if kind == "ack":
             epoch = data.get("epoch")
             pending.future.set_result(PublishResult(

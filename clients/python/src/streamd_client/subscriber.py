@@ -31,7 +31,7 @@ from ._session import ReconnectingSession
 from ._transport import (Backoff, TokenSource, heartbeat, heartbeat_interval, open_connection, refusal_from_close,
                          ssl_context)
 from .errors import ConnectionRefused, RecoveryFailedError
-from .messages import EpochChange, Message, RecoveryFailure
+from .messages import EpochChange, Message, RecoveryFailure, data_of
 from .positions import Positions, resume_by_default
 
 log = logging.getLogger("streamd_client")
@@ -162,7 +162,7 @@ class StreamSubscriber(ReconnectingSession):
         if not isinstance(obj, dict):
             return
         kind = obj.get("type")
-        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        data = data_of(obj)
         if kind == "subscribed":
             self.granted = [c for c in data.get("channels", []) if isinstance(c, str)]
             self.denied = [d for d in data.get("denied", []) if isinstance(d, dict)]
