@@ -1,17 +1,3 @@
-/// What a client that last saw `since` on a channel has missed.
-public enum HistoryLookup: Sendable {
-    /// `since` is the channel's last seq: nothing was missed.
-    case upToDate
-    /// Every message with seq > since, in order, none missing — except
-    /// messages whose own expiry has passed: a stale signal is simply not
-    /// replayed, and that is not a gap. May be empty for that reason.
-    case messages([StreamMessage])
-    /// History no longer holds seq since+1 (evicted by depth or age), or
-    /// `since` is beyond the last seq (a client of another server epoch).
-    /// `oldestAvailable`: the oldest seq history could still replay from.
-    case unavailable(oldestAvailable: UInt64?)
-}
-
 /// The recent messages of ONE channel, for `since` recovery: a ring bounded
 /// by count (`depth`) and by age. Held under the caller's lock; no locks here.
 ///
@@ -75,25 +61,6 @@ public struct ChannelHistory: Sendable {
         let cutoff = ageCutoff(nowMilliseconds)
         while let first = entries.first, first.timeMilliseconds < cutoff { entries.popFirst() }
         if entries.isEmpty { entries.reset() }  // an idle channel gives its storage back
-    }
-
-    public func lookup(after since: UInt64, nowMilliseconds: Int64) -> HistoryLookup {
-        let start = firstYoungOffset(nowMilliseconds)
-        let oldestAvailable: UInt64? = start < entries.count && entries.last!.message.seq == lastSeq
-            ? entries[offset: start].message.seq : nil
-        if since == lastSeq { return .upToDate }
-        guard since < lastSeq, let oldest = oldestAvailable, since >= oldest - 1 else {
-            return .unavailable(oldestAvailable: oldestAvailable)
-        }
-        // Consecutive seqs: the message after `since` sits at a computed offset.
-        let from = start + Int(since + 1 - oldest)
-        var missed: [StreamMessage] = []
-        missed.reserveCapacity(entries.count - from)
-        for offset in from..<entries.count {
-            let message = entries[offset: offset].message
-            if !message.isExpired(atMilliseconds: nowMilliseconds) { missed.append(message) }
-        }
-        return .messages(missed)
     }
 
     /// The oldest seq memory can replay from, when memory holds every

@@ -27,7 +27,10 @@ extension DurableLog {
     /// Corruption in an older segment leaves a hole that replay reports;
     /// corruption in the newest segment may have taken records clients
     /// already saw, so numbering cannot safely continue: the log starts over
-    /// (`startedOver`), and every channel begins a new epoch.
+    /// (`startedOver`), and every channel begins a new epoch. The same holds
+    /// when the machine restarted (another boot id) while the log was open
+    /// and not fsynced per record: the page cache may have taken
+    /// acknowledged records with it, without a trace in the files.
     public func recover(keepPerChannel: Int, keysSince: Int64 = .max) throws(DurableLogError)
         -> (channels: [String: RecoveredChannel], warnings: [String], startedOver: Bool) {
         guard !isClosed else { throw DurableLogError("durable log \(directory): recover after close") }
@@ -38,6 +41,9 @@ extension DurableLog {
         var warnings: [String] = []
         var found: [(number: Int, bytes: Int)] = []
         var newestCorrupt = false
+        /// The last process that appended, and whether it closed cleanly.
+        var lastOpened: (bootID: String, fsync: DurableFsync)?
+        var closedCleanly = false
 
         func forget(_ channel: String) {
             recent[channel] = nil
@@ -51,6 +57,11 @@ extension DurableLog {
             let bytes = try LogFiles.readAll(path)
             let scan = LogCodec.scan(bytes) { entry, offset in
                 switch entry {
+                case .opened(let boot, let policy):
+                    lastOpened = (boot, policy)
+                    closedCleanly = false
+                case .closed:
+                    closedCleanly = true
                 case .checkpoint(let listed, legacy: true):
                     for (channel, position) in listed where position.lastSeq >= positions[channel]?.lastSeq ?? 0 {
                         positions[channel] = LogPosition(epoch: positions[channel]?.epoch ?? "", lastSeq: position.lastSeq)
@@ -102,15 +113,21 @@ extension DurableLog {
             found.append((number, scan.validBytes))
         }
 
-        if newestCorrupt {
-            warnings.append("\(directory): the newest segment was corrupt, so records clients saw may be gone; "
+        var startOver = newestCorrupt
+        if let lastOpened, !closedCleanly, lastOpened.fsync != .always, !bootID.isEmpty, lastOpened.bootID != bootID {
+            startOver = true
+            warnings.append("\(directory): the machine restarted while the log was open with durable_fsync \(lastOpened.fsync.rawValue), "
+                + "so records acknowledged before the restart may be lost without a trace (durable_fsync always prevents this)")
+        }
+        if startOver {
+            warnings.append("\(directory): records clients saw may be gone; "
                 + "numbering starts over: every private channel begins a new epoch (clients are told epoch_changed)")
             positions = [:]
             recent = [:]
             keys = [:]
             index = [:]
         }
-        try adopt(segments: found, positions: positions, index: index, startOver: newestCorrupt)
+        try adopt(segments: found, positions: positions, index: index, startOver: startOver)
         var channels: [String: RecoveredChannel] = [:]
         channels.reserveCapacity(positions.count)
         for (channel, position) in positions {
@@ -122,7 +139,7 @@ extension DurableLog {
             channels[channel] = RecoveredChannel(epoch: position.epoch, lastSeq: position.lastSeq, records: records,
                                                  idempotencyKeys: keys[channel] ?? [])
         }
-        return (channels, warnings, newestCorrupt)
+        return (channels, warnings, startOver)
     }
 }
 

@@ -21,6 +21,9 @@ public final class DurableLog {
     public let segmentBytes: Int
     public let maxBytes: Int
     public let fsync: DurableFsync
+    /// This machine's boot id (/proc/sys/kernel/random/boot_id): a log left
+    /// open under another boot went through a machine restart.
+    public let bootID: String
 
     /// Oldest first; the last one is the one being appended to.
     private var segments: [Segment] = []
@@ -42,7 +45,7 @@ public final class DurableLog {
     public private(set) var maintenanceError: DurableLogError?
 
     public init(directory: String, segmentBytes: Int = 8 << 20, maxBytes: Int = 256 << 20,
-                fsync: DurableFsync = .never) throws(DurableLogError) {
+                fsync: DurableFsync = .never, bootID: String = DurableLog.currentBootID()) throws(DurableLogError) {
         guard segmentBytes > 0, maxBytes > 0 else {
             throw DurableLogError("durable log \(directory): segmentBytes (\(segmentBytes)) and maxBytes (\(maxBytes)) must be positive")
         }
@@ -52,7 +55,14 @@ public final class DurableLog {
         self.segmentBytes = maxBytes >= segmentBytes ? segmentBytes : Swift.max(1, maxBytes / 2)
         self.maxBytes = maxBytes
         self.fsync = fsync
+        self.bootID = bootID
         try LogFiles.makeDirectories(directory)
+    }
+
+    /// The kernel's id of this boot; "" where there is none to read.
+    public static func currentBootID() -> String {
+        guard let bytes = try? LogFiles.readAll("/proc/sys/kernel/random/boot_id") else { return "" }
+        return String(decoding: bytes.filter { $0 > 0x20 }, as: UTF8.self)
     }
 
     deinit {
@@ -99,9 +109,22 @@ public final class DurableLog {
     /// Syncs (unless `.never`) and closes; later appends throw. Not needed for
     /// durability against a process crash: every append is already written.
     public func close() {
+        if fd >= 0 {
+            // Marks a clean end: a later boot need not doubt what was written.
+            scratch.removeAll(keepingCapacity: true)
+            if (try? LogCodec.appendFramedClosed(to: &scratch)) != nil { try? writeScratch() }
+        }
         if fsync != .never { sync() }
         closeCurrent()
         closed = true
+    }
+
+    /// Notes in the current segment that this process appends under this
+    /// boot and fsync policy (at each open and each new segment).
+    private func writeOpened() throws(DurableLogError) {
+        scratch.removeAll(keepingCapacity: true)
+        try LogCodec.appendFramedOpened(bootID: bootID, fsync: fsync, to: &scratch)
+        try writeScratch()
     }
 
     // MARK: - Segments
@@ -156,6 +179,7 @@ public final class DurableLog {
         }
         fd = try LogFiles.open(path(of: last.number), O_WRONLY | O_APPEND)
         checkpointBytes = 0
+        try writeOpened()
     }
 
     private func startSegment(number: Int) throws(DurableLogError) {
@@ -168,7 +192,9 @@ public final class DurableLog {
         scratch.removeAll(keepingCapacity: true)
         try LogCodec.appendFramedCheckpoint(positions, to: &scratch)
         try writeScratch()
-        checkpointBytes = scratch.count
+        let checkpoint = scratch.count
+        try writeOpened()
+        checkpointBytes = checkpoint + scratch.count
         rotateBeforeNextAppend = false
         if fsync != .never { try LogFiles.fsyncDirectory(directory) }
     }

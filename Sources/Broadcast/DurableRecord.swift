@@ -1,5 +1,5 @@
 /// When the durable log forces its writes to stable storage.
-public enum DurableFsync: String, Sendable, Codable {
+public enum DurableFsync: String, Sendable, Codable, CaseIterable {
     /// One write(2) per record: survives a process crash, not an OS crash.
     case never
     /// Also fsync at most every interval; the caller's timer calls `sync()`.
@@ -62,4 +62,9 @@ enum LogEntry {
     /// does not list was forgotten (the log started over). `legacy`: written
     /// before epochs, and merged rather than trusted whole.
     case checkpoint([(channel: String, position: LogPosition)], legacy: Bool)
+    /// A process started appending (also repeated at each segment start):
+    /// the machine's boot id and the fsync policy it wrote under.
+    case opened(bootID: String, fsync: DurableFsync)
+    /// The process that opened the log closed it cleanly (all synced).
+    case closed
 }

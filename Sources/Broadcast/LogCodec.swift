@@ -11,6 +11,9 @@
 ///     checkpoint: 0x04 | count u32 | count × (channel (u16 + UTF-8) | epoch (u16
 ///                 + UTF-8) | last seq u64)
 ///
+///     opened:     0x05 | fsync u8 (0 never, 1 interval, 2 always) | boot id (u16 + UTF-8)
+///     closed:     0x06
+///
 /// Logs written before epochs hold 0x01 records (no epoch, no key, flags
 /// bit 0 only) and 0x02 checkpoints (no epochs); both are still read.
 ///
@@ -48,6 +51,18 @@ enum LogCodec {
                 appendInteger(position.lastSeq, to: &body)
             }
         }
+    }
+
+    static func appendFramedOpened(bootID: String, fsync: DurableFsync, to out: inout [UInt8]) throws(DurableLogError) {
+        try frame(into: &out) { body throws(DurableLogError) in
+            body.append(5)
+            body.append(UInt8(DurableFsync.allCases.firstIndex(of: fsync)!))
+            try appendText(bootID, to: &body, what: "boot id")
+        }
+    }
+
+    static func appendFramedClosed(to out: inout [UInt8]) throws(DurableLogError) {
+        try frame(into: &out) { body throws(DurableLogError) in body.append(6) }
     }
 
     /// Decodes one body, or nil when it is not exactly a valid entry.
@@ -94,6 +109,12 @@ enum LogCodec {
                 entries.append((channel, LogPosition(epoch: epoch, lastSeq: seq)))
             }
             return reader.isAtEnd ? .checkpoint(entries, legacy: legacy) : nil
+        case 5:
+            guard let policy = reader.byte(), Int(policy) < DurableFsync.allCases.count, let bootID = reader.text(),
+                  reader.isAtEnd else { return nil }
+            return .opened(bootID: bootID, fsync: DurableFsync.allCases[Int(policy)])
+        case 6:
+            return reader.isAtEnd ? .closed : nil
         default:
             return nil
         }

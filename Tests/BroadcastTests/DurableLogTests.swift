@@ -79,7 +79,7 @@ final class DurableLogTests: XCTestCase {
     func testATornLastRecordIsCutOff() throws {
         let log = try DurableLog(directory: directory)
         for seq in UInt64(1)...5 { try log.append(record("order:a", seq)) }
-        log.close()
+        // No close: a crash mid-write, so record 5 is the last entry.
         let path = try lastSegmentPath()
         let size = try sizeOnDisk()
         XCTAssertEqual(truncate(path, off_t(size - 3)), 0)
@@ -331,5 +331,32 @@ final class DurableLogTests: XCTestCase {
         XCTAssertEqual(recovered.channels["order:a"]?.lastSeq, 4)
         XCTAssertEqual(recovered.channels["order:a"]?.epoch, "", "no epoch was written: the caller names one")
         XCTAssertEqual(recovered.channels["order:a"]?.records.first?.payload, Array("{}".utf8))
+    }
+
+    func testAMachineRestartWhileTheLogWasOpenStartsANewNumbering() throws {
+        for seq in UInt64(1)...3 { try DurableLog(directory: directory, bootID: "boot-a").append(record("order:a", seq)) }
+        // Same boot (a process crash, kill -9): every write(2) reached the kernel, nothing is doubted.
+        XCTAssertEqual(try DurableLog(directory: directory, bootID: "boot-a").recover(keepPerChannel: 10).channels["order:a"]?.lastSeq, 3)
+        // Another boot with the log left open and fsync never: the page cache may have lost records.
+        let rebooted = try DurableLog(directory: directory, bootID: "boot-b").recover(keepPerChannel: 10)
+        XCTAssertTrue(rebooted.startedOver)
+        XCTAssertTrue(rebooted.channels.isEmpty)
+        XCTAssertTrue(rebooted.warnings[0].contains("machine restarted"), rebooted.warnings[0])
+    }
+
+    func testACleanCloseOrFsyncAlwaysSurvivesAMachineRestart() throws {
+        let closing = try DurableLog(directory: directory, bootID: "boot-a")
+        try closing.append(record("order:a", 1))
+        closing.close()
+        let afterClose = try DurableLog(directory: directory, bootID: "boot-b").recover(keepPerChannel: 10)
+        XCTAssertFalse(afterClose.startedOver, "closed cleanly: everything was written before the restart")
+        XCTAssertEqual(afterClose.channels["order:a"]?.lastSeq, 1)
+
+        let other = directory + "/always"
+        try DurableLog(directory: other, fsync: .always, bootID: "boot-a").append(record("order:a", 1))
+        let synced = try DurableLog(directory: other, bootID: "boot-b").recover(keepPerChannel: 10)
+        XCTAssertFalse(synced.startedOver, "every record was fsynced before its ack")
+        XCTAssertEqual(synced.channels["order:a"]?.lastSeq, 1)
+        XCTAssertFalse(DurableLog.currentBootID().isEmpty, "Linux names its boot")
     }
 }

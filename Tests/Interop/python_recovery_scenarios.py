@@ -3,8 +3,9 @@
 Usage: python_recovery_scenarios.py PHASE PORT CA PUBLISHER_TOKEN TRADER_TOKEN STATE_FILE [SERVER_PID]
 
 Phases:
-  before-kill   publish order updates 1..5 (each with an idempotency key), remember the epoch
-  after-kill    same epoch, an exact continuation, the keys survived
+  before-kill   publish order updates 1..5 (each with an idempotency key) and signals 1..5, remember the epochs
+  after-kill    orders: same epoch, an exact continuation, the keys survived; signals (kept in memory only):
+                seven more in a new epoch, and a client at the old (epoch, 5) is told epoch_changed and gets 1..7
   fill N        publish N more order updates over HTTPS, in batches
   deep-replay   replay everything from seq 0 to a slow reader with a 4 KiB receive buffer:
                 all in order, no 4008; prints messages/s and the server's RSS growth
@@ -35,6 +36,10 @@ def publish_https(port: int, ca: str, token: str, items: list) -> list:
 def order(n: int, pad: int = 0) -> dict:
     return {"channel": "order:acct-1", "data": {"order_id": f"o{n}", "status": "filled", "n": n, "pad": "x" * pad},
             "idempotency_key": f"o{n}-filled"}
+
+
+def signal(n: int) -> dict:
+    return {"channel": "signal:EURUSD", "data": {"symbol": "EURUSD", "side": "buy", "n": n}}
 
 
 def rss_kib(pid: int) -> int:
@@ -71,8 +76,9 @@ async def before_kill(port, ca, publisher, trader, state_file, _pid):
     assert [r["seq"] for r in results] == [1, 2, 3, 4, 5], results
     epochs = {r["epoch"] for r in results}
     assert len(epochs) == 1, results
+    signals = publish_https(port, ca, publisher, [signal(n) for n in range(1, 6)])
     with open(state_file, "w") as f:
-        json.dump({"epoch": epochs.pop(), "last": 5}, f)
+        json.dump({"epoch": epochs.pop(), "last": 5, "signal_epoch": signals[-1]["epoch"]}, f)
     print(f"recovery: published seq 1..5 in epoch {results[0]['epoch']}")
 
 
@@ -97,9 +103,30 @@ async def after_kill(port, ca, publisher, trader, state_file, _pid):
     live = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert (live["seq"], live["epoch"]) == (6, state["epoch"]), live
     await ws.close()
+    print(f"recovery: after kill -9 the same epoch, seq 3..5 replayed exactly, the retried key answered as a duplicate, seq 6 next")
+
+    # The restart scenario, on a channel kept in memory only.
+    fresh = publish_https(port, ca, publisher, [signal(n) for n in range(101, 108)])
+    assert [r["seq"] for r in fresh] == list(range(1, 8)), fresh
+    new_epoch = fresh[0]["epoch"]
+    assert new_epoch != state["signal_epoch"], fresh
+    ws = await connect(port, ca, trader)
+    await ws.send(json.dumps({"type": "subscribe", "id": 1, "channels": ["signal:EURUSD"],
+                              "since": {"signal:EURUSD": {"seq": 5, "epoch": state["signal_epoch"]}}}))
+    answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert answer["type"] == "subscribed", answer
+    notice = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    data = notice.get("data", {})
+    if notice["type"] != "recovery_failed" or data.get("reason") != "epoch_changed" or data.get("epoch") != new_epoch \
+            or data.get("replay_from") != 1 or data.get("last_seq") != 7:
+        raise SystemExit(f"FAIL a since across a restart was not epoch_changed: {notice}")
+    got = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(7)]
+    if [(m["seq"], m["epoch"], m["data"]["n"]) for m in got] != [(n, new_epoch, 100 + n) for n in range(1, 8)]:
+        raise SystemExit(f"FAIL the new epoch was not replayed whole: {got}")
+    await ws.close()
     with open(state_file, "w") as f:
         json.dump({"epoch": state["epoch"], "last": 6}, f)
-    print(f"recovery: after kill -9 the same epoch, seq 3..5 replayed exactly, the retried key answered as a duplicate, seq 6 next")
+    print("recovery: signals after the restart: epoch_changed at (old epoch, 5), then the new epoch's 1..7, none skipped")
 
 
 async def fill(port, ca, publisher, trader, state_file, _pid, count):
