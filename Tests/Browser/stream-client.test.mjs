@@ -503,3 +503,22 @@ test('subscribe() and unsubscribe() on a live session, remembered for reconnects
   ws.receive(welcome());
   assert.deepEqual(ws.sent[0].channels, ['order:demo-1']);
 });
+
+test('a wildcard lists at most 1000 seqs (the server refuses more); the rest resume from after', () => {
+  const { clock, WS, client, messages } = setup({ channels: ['signal:*'], channelsFromWelcome: false });
+  client.connect();
+  let ws = WS.instances[0];
+  ws.open();
+  ws.receive(welcome());
+  for (let n = 0; n < 1005; n++) ws.receive(epochMessage(`signal:S${String(n).padStart(4, '0')}`, 1, 'e', '2026-12-06T21:00:01.000Z'));
+  ws.serverClose(1001);
+  clock.advance(30000);
+  ws = WS.instances[1];
+  ws.open();
+  ws.receive(welcome());
+  const entry = ws.sent[0].since['signal:*'];
+  assert.equal(Object.keys(entry.seqs).length, 1000);
+  assert.equal(entry.after, '2026-12-06T21:00:01.000Z');
+  ws.receive(epochMessage('signal:S1004', 1, 'e', '2026-12-06T21:00:01.000Z')); // replayed from after: seen already
+  assert.equal(messages.length, 1005);
+});

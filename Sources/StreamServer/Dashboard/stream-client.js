@@ -47,6 +47,10 @@
 const DEFAULT_BACKOFF = Object.freeze({ initialMs: 500, factor: 2, maxMs: 30000 });
 const STOP_CODES = new Set([4001, 4003]);
 const MAX_CHANNELS_PER_REQUEST = 100;
+// The server's limits.max_recovery_channels (default 1000): more `seqs` in
+// one wildcard entry is a bad_request. Channels left out are still recovered
+// from `after`, and what that replays twice is dropped here by position.
+const MAX_RECOVERY_SEQS = 1000;
 const IS_NODE = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 let nodeWebSocket = null;
 
@@ -483,12 +487,13 @@ export class StreamClient {
         if (pattern.endsWith('*')) {
           if (!this.resumeChannel(pattern.slice(0, -1))) continue;
           const seqs = {};
-          for (const [channel, p] of resumable) {
-            if (matches(pattern, channel) && p.epoch !== null) seqs[channel] = { seq: p.seq, epoch: p.epoch };
-          }
+          const listed = resumable.filter(([channel, p]) => matches(pattern, channel) && p.epoch !== null)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, MAX_RECOVERY_SEQS);
+          for (const [channel, p] of listed) seqs[channel] = { seq: p.seq, epoch: p.epoch };
           const seen = this.after.get(pattern) ?? '';
           const after = seen > (this.subscribedAt ?? '') ? seen : (this.subscribedAt ?? '');
-          if (after || Object.keys(seqs).length > 0) since[pattern] = after ? { after, seqs } : { seqs };
+          // The server needs `after`; there is one once anything was subscribed.
+          if (after) since[pattern] = { after, seqs };
         } else {
           const p = this.positions.get(pattern);
           if (p && this.resumeChannel(pattern)) since[pattern] = p.epoch !== null ? { seq: p.seq, epoch: p.epoch } : p.seq;

@@ -88,3 +88,13 @@ def test_a_legacy_reset_follows_the_lower_numbering():
     p.accept(msg("signal:EURUSD", 50), ["signal:*"])
     p.recovery_failed(notice(channel="signal:EURUSD", reason="history_unavailable", since=50, last_seq=2))
     assert p.accept(msg("signal:EURUSD", 3), ["signal:*"]).deliver
+
+
+def test_a_wildcard_lists_at_most_the_servers_bound_of_seqs():
+    p = Positions()
+    for n in range(1005):
+        p.accept(msg(f"signal:S{n:04d}", 1, "e", "2026-12-06T21:00:01.000Z"), ["signal:*"])
+    entry = p.subscribe_request(["signal:*"])["since"]["signal:*"]
+    assert len(entry["seqs"]) == 1000 and entry["after"] == "2026-12-06T21:00:01.000Z"
+    # The channels left out come back from `after`; what repeats is dropped.
+    assert not p.accept(msg("signal:S1004", 1, "e"), ["signal:*"]).deliver

@@ -21,6 +21,10 @@ from typing import Any, Callable
 from .messages import EpochChange, Message, RecoveryFailure
 
 MAX_CHANNELS_PER_REQUEST = 100
+# The server's limits.max_recovery_channels (default 1000): more `seqs` in
+# one wildcard entry is a bad_request. Channels left out are still recovered
+# from `after`, and what that replays twice is dropped here by position.
+MAX_RECOVERY_SEQS = 1000
 
 
 def matches(pattern: str, channel: str) -> bool:
@@ -115,14 +119,12 @@ class Positions:
                 if pattern.endswith("*"):
                     if not self.resume(pattern[:-1]):
                         continue
-                    seqs = {ch: {"seq": p.seq, "epoch": p.epoch} for ch, p in sorted(resumable.items())
-                            if matches(pattern, ch) and p.epoch is not None}
+                    listed = [(ch, p) for ch, p in sorted(resumable.items())
+                              if matches(pattern, ch) and p.epoch is not None][:MAX_RECOVERY_SEQS]
                     after = max(self.after.get(pattern, ""), subscribed_at or "")
-                    if after or seqs:
-                        entry: dict[str, Any] = {"seqs": seqs}
-                        if after:
-                            entry["after"] = after
-                        since[pattern] = entry
+                    if after:  # the server needs one; there is one once anything was subscribed
+                        since[pattern] = {"after": after,
+                                          "seqs": {ch: {"seq": p.seq, "epoch": p.epoch} for ch, p in listed}}
                 elif pattern in resumable:
                     p = resumable[pattern]
                     since[pattern] = {"seq": p.seq, "epoch": p.epoch} if p.epoch is not None else p.seq
