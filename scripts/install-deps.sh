@@ -7,6 +7,10 @@ packages=(libssl-dev libjwt-dev libhiredis-dev openssl pkg-config ca-certificate
 if [ "${1:-}" = "--test" ]; then
   # redis-server (with redis-cli): the cluster tests start their own on loopback.
   packages+=(python3 redis-server curl)
+  # The JS clients' and dashboard's tests (scripts/browser-test.sh): headless
+  # Chromium, node-ws for stream-client.js under Node, tsc and React's types
+  # for the useStream declarations, React's UMD builds for its test page.
+  packages+=(chromium nodejs node-ws node-typescript node-react node-react-dom node-csstype node-prop-types)
 fi
 
 missing=()

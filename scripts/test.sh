@@ -22,3 +22,4 @@ echo "==> cluster: two instances behind a real redis-server, kill -9 of one"
 scripts/cluster-test.sh
 echo "==> dashboard in a real browser (headless Chromium) and the JS client's unit tests"
 scripts/browser-test.sh
+scripts/python-client-test.sh

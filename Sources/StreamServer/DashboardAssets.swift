@@ -17,6 +17,9 @@ struct DashboardAssets: Sendable {
         "/assets/app.css": "app.css",
         "/assets/app.js": "app.js",
         "/assets/stream-client.js": "stream-client.js",
+        "/assets/ticket.js": "ticket.js",
+        "/assets/position-size.js": "position-size.js",
+        "/assets/use-stream.js": "use-stream.js",
     ]
 
     static let securityHeaders: [(String, String)] = [

@@ -213,6 +213,31 @@ def launch_chromium(profile, spki):
     raise RuntimeError("chromium did not report its DevTools URL:\n" + "".join(stderr_seen[-20:]))
 
 
+def close_browser(cdp, process, profile):
+    """Ends a browser session: the DevTools connection, Chromium's process group, its profile."""
+    if cdp:
+        cdp.close()
+    if process:
+        try:
+            os.killpg(process.pid, 15)
+            process.wait(timeout=10)
+        except Exception:
+            try:
+                os.killpg(process.pid, 9)
+            except Exception:
+                pass
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def open_page(profile, spki):
+    """Chromium and a DevTools session on its page, with Page, Runtime and Log events on."""
+    process, browser_url = launch_chromium(profile, spki)
+    cdp = CDP(page_target(browser_url))
+    for domain in ("Page", "Runtime", "Log"):
+        cdp.call(f"{domain}.enable")
+    return process, cdp
+
+
 def page_target(browser_url):
     # ws://127.0.0.1:PORT/devtools/browser/ID → http://127.0.0.1:PORT/json/list
     host = browser_url.split("/")[2]
@@ -442,18 +467,7 @@ def main():
     except Exception as error:  # a crash of the harness counts as a failure
         fail("browser session", f"{type(error).__name__}: {error}")
     finally:
-        if cdp:
-            cdp.close()
-        if process:
-            try:
-                os.killpg(process.pid, 15)
-                process.wait(timeout=10)
-            except Exception:
-                try:
-                    os.killpg(process.pid, 9)
-                except Exception:
-                    pass
-        shutil.rmtree(profile, ignore_errors=True)
+        close_browser(cdp, process, profile)
 
     print(f"browser: {passed} passed, {failed} failed", flush=True)
     return 0 if failed == 0 else 1

@@ -388,3 +388,137 @@ test('matches: exact and trailing-wildcard patterns', () => {
   assert.ok(matches('order:demo-1', 'order:demo-1'));
   assert.ok(!matches('order:demo-1', 'order:demo-10'));
 });
+
+// --- wire format 1.1: epochs and wildcard recovery --------------------------
+
+function epochMessage(channel, seq, epoch, timestamp = '2026-12-06T21:00:00.000Z', data = {}) {
+  return { ...streamMessage(channel, seq, data), epoch, timestamp };
+}
+
+test('with epochs, since carries {seq, epoch} per channel and {after, seqs} per wildcard', () => {
+  const { clock, WS, client } = setup();
+  client.connect();
+  let ws = WS.instances[0];
+  ws.open();
+  ws.receive(welcome());
+  ws.receive({ type: 'subscribed', id: 1, timestamp: '2026-12-06T20:59:59.000Z', data: { channels: WELCOME_CHANNELS, denied: [] } });
+  ws.receive(epochMessage('signal:EURUSD', 7, 'e1', '2026-12-06T21:00:01.000Z'));
+  ws.receive(epochMessage('signal:GBPUSD', 3, 'e2', '2026-12-06T21:00:02.000Z'));
+  ws.receive(epochMessage('order:demo-1', 12, 'e3', '2026-12-06T21:00:03.000Z'));
+  ws.receive(epochMessage('tick:EURUSD', 40, 'e4', '2026-12-06T21:00:04.000Z'));
+  ws.serverClose(1001);
+  clock.advance(30000);
+  ws = WS.instances[1];
+  ws.open();
+  ws.receive(welcome());
+  const sub = ws.sent[0];
+  assert.deepEqual(sub.channels, WELCOME_CHANNELS, 'wildcards are resumed as such: no channel added by name');
+  // tick:* is not resumed (the latest price comes on subscribe); idea:* saw
+  // nothing, so it resumes from the time of the last subscription;
+  // payload:demo-1 saw nothing and has no position.
+  assert.deepEqual(sub.since, {
+    'signal:*': { after: '2026-12-06T21:00:02.000Z',
+      seqs: { 'signal:EURUSD': { seq: 7, epoch: 'e1' }, 'signal:GBPUSD': { seq: 3, epoch: 'e2' } } },
+    'idea:*': { after: '2026-12-06T20:59:59.000Z', seqs: {} },
+    'order:demo-1': { seq: 12, epoch: 'e3' },
+  });
+});
+
+test('a message of another epoch is delivered, and the change reported once', () => {
+  const { WS, client, messages } = setup();
+  const changes = [];
+  const failures = [];
+  client.on('epoch_change', (c) => changes.push(c));
+  client.on('recovery_failed', (f) => failures.push(f));
+  client.connect();
+  const ws = WS.instances[0];
+  ws.open();
+  ws.receive(welcome());
+  for (let seq = 1; seq <= 5; seq++) ws.receive(epochMessage('signal:EURUSD', seq, 'old'));
+  ws.receive(epochMessage('signal:EURUSD', 1, 'new'));
+  ws.receive(epochMessage('signal:EURUSD', 2, 'new'));
+  ws.receive(epochMessage('signal:EURUSD', 2, 'new')); // a real duplicate
+  assert.deepEqual(messages.map((m) => `${m.epoch}#${m.seq}`), ['old#1', 'old#2', 'old#3', 'old#4', 'old#5', 'new#1', 'new#2']);
+  assert.deepEqual(changes, [{ channel: 'signal:EURUSD', oldEpoch: 'old', newEpoch: 'new', lastSeq: 5 }]);
+  assert.equal(failures.length, 1);
+  assert.equal(failures[0].reason, 'epoch_changed');
+  assert.equal(failures[0].replay_from, 1);
+});
+
+test('recovery_failed epoch_changed moves the position to replay_from, without a second report', () => {
+  const { clock, WS, client, messages } = setup({
+    onEpochChange: (c) => changes.push(c),
+    onRecoveryFailed: (f) => failures.push(f),
+  });
+  const changes = [];
+  const failures = [];
+  client.connect();
+  WS.instances[0].open();
+  WS.instances[0].receive(welcome());
+  WS.instances[0].receive(epochMessage('order:demo-1', 41, 'E1'));
+  WS.instances[0].serverClose(1001);
+  clock.advance(30000);
+  const ws = WS.instances[1];
+  ws.open();
+  ws.receive(welcome());
+  assert.deepEqual(ws.sent[0].since['order:demo-1'], { seq: 41, epoch: 'E1' });
+  ws.receive({ type: 'recovery_failed', timestamp: 't', data: { channel: 'order:demo-1', reason: 'epoch_changed',
+    since: 41, since_epoch: 'E1', epoch: 'E2', last_seq: 3, replay_from: 1 } });
+  for (let seq = 1; seq <= 3; seq++) ws.receive(epochMessage('order:demo-1', seq, 'E2'));
+  assert.deepEqual(messages.map((m) => `${m.epoch}#${m.seq}`), ['E1#41', 'E2#1', 'E2#2', 'E2#3']);
+  assert.deepEqual(changes, [{ channel: 'order:demo-1', oldEpoch: 'E1', newEpoch: 'E2', lastSeq: 41 }]);
+  assert.equal(failures.length, 1, 'the notice is reported; the messages that follow are not a second change');
+  assert.deepEqual(client.positions.get('order:demo-1'), { epoch: 'E2', seq: 3 });
+});
+
+test('recovery_failed with replay_from null moves the position to last_seq', () => {
+  const { clock, WS, client } = setup();
+  client.connect();
+  WS.instances[0].open();
+  WS.instances[0].receive(welcome());
+  WS.instances[0].receive(epochMessage('order:demo-1', 5, 'E1'));
+  WS.instances[0].receive({ type: 'recovery_failed', timestamp: 't', data: { channel: 'order:demo-1',
+    reason: 'history_unavailable', epoch: 'E1', last_seq: 90, replay_from: null } });
+  WS.instances[0].serverClose(1001);
+  clock.advance(30000);
+  WS.instances[1].open();
+  WS.instances[1].receive(welcome());
+  assert.deepEqual(WS.instances[1].sent[0].since['order:demo-1'], { seq: 90, epoch: 'E1' });
+});
+
+test('subscribe() and unsubscribe() on a live session, remembered for reconnects', () => {
+  const { clock, WS, client } = setup({ channels: ['tick:EURUSD'], channelsFromWelcome: false });
+  client.connect();
+  let ws = WS.instances[0];
+  ws.open();
+  ws.receive(welcome());
+  client.subscribe(['order:demo-1', 'tick:EURUSD']);
+  assert.deepEqual(ws.sent[1].channels, ['order:demo-1']);
+  client.unsubscribe(['tick:EURUSD']);
+  assert.deepEqual(ws.sent[2], { type: 'unsubscribe', channels: ['tick:EURUSD'], id: ws.sent[2].id });
+  ws.serverClose(1006);
+  clock.advance(30000);
+  ws = WS.instances[1];
+  ws.open();
+  ws.receive(welcome());
+  assert.deepEqual(ws.sent[0].channels, ['order:demo-1']);
+});
+
+test('a wildcard lists at most 1000 seqs (the server refuses more); the rest resume from after', () => {
+  const { clock, WS, client, messages } = setup({ channels: ['signal:*'], channelsFromWelcome: false });
+  client.connect();
+  let ws = WS.instances[0];
+  ws.open();
+  ws.receive(welcome());
+  for (let n = 0; n < 1005; n++) ws.receive(epochMessage(`signal:S${String(n).padStart(4, '0')}`, 1, 'e', '2026-12-06T21:00:01.000Z'));
+  ws.serverClose(1001);
+  clock.advance(30000);
+  ws = WS.instances[1];
+  ws.open();
+  ws.receive(welcome());
+  const entry = ws.sent[0].since['signal:*'];
+  assert.equal(Object.keys(entry.seqs).length, 1000);
+  assert.equal(entry.after, '2026-12-06T21:00:01.000Z');
+  ws.receive(epochMessage('signal:S1004', 1, 'e', '2026-12-06T21:00:01.000Z')); // replayed from after: seen already
+  assert.equal(messages.length, 1005);
+});

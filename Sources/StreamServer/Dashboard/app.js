@@ -3,6 +3,7 @@
 // written with textContent, so `<script>` in a field is shown as text.
 
 import { StreamClient } from './stream-client.js';
+import { OrderTicket } from './ticket.js';
 
 const TOKEN_KEY = 'streamd.token';     // sessionStorage only: gone with the tab
 const MAX_SIGNALS = 60;
@@ -32,6 +33,7 @@ const ui = {
   notice: $('notice'),
 };
 
+const ticket = new OrderTicket();
 let client = null;
 let messageCount = 0;
 let reconnectAt = null;
@@ -209,6 +211,7 @@ function renderTick(msg) {
   entry.cells.time.textContent = utcTime(msg.timestamp);
   entry.bid = bid ?? entry.bid;
   entry.ask = ask ?? entry.ask;
+  ticket.onTick(symbol, entry.bid, entry.ask);
 }
 
 function flashCell(cell, before, after) {
@@ -315,6 +318,11 @@ function renderPayload(msg) {
     td('—', 'num valid'),
   );
   row.cells[1].title = id;
+  row.tabIndex = 0;
+  row.dataset.payloadId = id;
+  const select = () => ticket.selectPayload(d, row);
+  row.addEventListener('click', select);
+  row.addEventListener('keydown', (event) => { if (event.key === 'Enter') select(); });
   trackExpiry(row, msg);
   prepend(ui.payloads, row, MAX_PAYLOADS);
   setEmpty('payloads-empty', false);
@@ -381,7 +389,11 @@ function start(token) {
     if (denied.length) notice(`subscribe denied: ${denied.join(', ')}`, true);
   });
   client.on('recovery_failed', (f) => {
-    notice(`could not recover ${f.channel} after seq ${f.since}: ${f.reason}`, true);
+    if (f.reason === 'epoch_changed') {
+      notice(`${f.channel}: numbering restarted (epoch ${f.epoch ?? '—'}); messages after seq ${f.since ?? '—'} of the old epoch were not recovered`, true);
+    } else {
+      notice(`could not recover ${f.channel} after seq ${f.since}: ${f.reason}`, true);
+    }
   });
   client.on('error', (e) => {
     if (e.kind === 'server') notice(`server: ${e.code ?? 'error'}${e.message ? ' — ' + e.message : ''}`, true);

@@ -6,8 +6,10 @@
 // application-level ping heartbeat, and a bounded message history.
 //
 //   const client = new StreamClient({url, token, channelsFromWelcome: true});
-//   client.on('message', (m) => ...);   // {type, channel, seq, timestamp, data}
+//   client.on('message', (m) => ...);   // {type, channel, seq, epoch, timestamp, data}
 //   client.on('state', (s) => ...);     // {state, attempt, delayMs, reason, code}
+//   client.on('recovery_failed', (f) => ...); // {channel, reason, epoch, last_seq, replay_from, ...}
+//   client.on('epoch_change', (c) => ...);    // {channel, oldEpoch, newEpoch, lastSeq}
 //   client.connect();
 //   ...
 //   client.close();
@@ -17,8 +19,19 @@
 // attempt) → ... ; 'closed' when close() was called or retrying stopped
 // (reason says why).
 //
-// Authentication: the token travels as the subprotocol `bearer.<JWT>` next to
-// `stream.v1`; it is never put in the URL and never logged by this module.
+// Positions are (epoch, seq) per channel (wire format 1.1). A message whose
+// epoch differs from the stored one is new — the channel's numbering started
+// over — and is delivered, never dropped as "already seen"; the change is
+// reported once ('epoch_change', and a 'recovery_failed' with reason
+// 'epoch_changed' when the server did not send one first). On reconnect the
+// client resubscribes with `since`: {seq, epoch} per exact channel and, per
+// wildcard, {after, seqs} so channels born while it was away are replayed.
+// Against a server that sends no epochs it falls back to bare seqs.
+//
+// Authentication: in a browser the token travels as the subprotocol
+// `bearer.<JWT>` next to `stream.v1`; under Node.js (with the `ws` package,
+// Debian's node-ws) in an `Authorization: Bearer` header. It is never put in
+// the URL and never logged by this module.
 //
 // Retrying stops on:
 //  - close code 4001 (token expired) and 4003 (permission withdrawn);
@@ -34,6 +47,31 @@
 const DEFAULT_BACKOFF = Object.freeze({ initialMs: 500, factor: 2, maxMs: 30000 });
 const STOP_CODES = new Set([4001, 4003]);
 const MAX_CHANNELS_PER_REQUEST = 100;
+// The server's limits.max_recovery_channels (default 1000): more `seqs` in
+// one wildcard entry is a bad_request. Channels left out are still recovered
+// from `after`, and what that replays twice is dropped here by position.
+const MAX_RECOVERY_SEQS = 1000;
+const IS_NODE = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+let nodeWebSocket = null;
+
+/**
+ * Node.js: the `ws` package — from node_modules or NODE_PATH, else where
+ * Debian's node-ws puts it (/usr/share/nodejs). Its constructor accepts the
+ * headers a browser WebSocket cannot set.
+ */
+export async function loadNodeWebSocket() {
+  if (nodeWebSocket) return nodeWebSocket;
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  let ws;
+  try {
+    ws = require('ws');
+  } catch (_) {
+    ws = require('/usr/share/nodejs/ws');
+  }
+  nodeWebSocket = ws.WebSocket || ws;
+  return nodeWebSocket;
+}
 
 export class StreamClient {
   constructor(options = {}) {
@@ -53,7 +91,9 @@ export class StreamClient {
     // server sends for a tick subscription without `since`) is what a screen
     // wants, not a replay of every missed quote.
     this.resumeChannel = o.resumeChannel || ((channel) => !channel.startsWith('tick:'));
-    this.WebSocketImpl = o.WebSocketImpl || globalThis.WebSocket;
+    this.WebSocketImpl = o.WebSocketImpl || null; // null: the browser's, or ws under Node
+    this.ca = o.ca;                                // Node: PEM of the CA to trust
+    this.wsOptions = o.wsOptions || {};            // Node: more options for ws
     this._setTimeout = o.setTimeout || ((fn, ms) => globalThis.setTimeout(fn, ms));
     this._clearTimeout = o.clearTimeout || ((id) => globalThis.clearTimeout(id));
     this._now = o.now || (() => Date.now());
@@ -64,9 +104,15 @@ export class StreamClient {
     this.lastMessage = null;
     this.messageHistory = [];
     this.welcome = null;
-    this.lastSeq = new Map();          // exact channel → last seq delivered
+    this.positions = new Map();        // exact channel → {epoch, seq} last delivered
+    this.after = new Map();            // wildcard pattern → latest timestamp seen under it
+    this.epochsSeen = false;           // the server speaks wire format 1.1
+    this.subscribedAt = null;          // timestamp of the last `subscribed`
+    this.patterns = [];                // what the last subscribe asked for
     this.subscribed = [];              // channels granted by the last `subscribed`
     this.denied = [];
+    this.recoveryFailures = [];
+    this.epochChanges = [];
 
     this._listeners = new Map();
     this._ws = null;
@@ -79,6 +125,13 @@ export class StreamClient {
     this._pingSentAt = null;
     this._lastReceivedAt = 0;
     this._nextId = 1;
+    if (typeof o.onRecoveryFailed === 'function') this.on('recovery_failed', o.onRecoveryFailed);
+    if (typeof o.onEpochChange === 'function') this.on('epoch_change', o.onEpochChange);
+  }
+
+  /** Last seq delivered per channel (a view of `positions`, for older callers). */
+  get lastSeq() {
+    return new Map([...this.positions].map(([channel, p]) => [channel, p.seq]));
   }
 
   // --- events -------------------------------------------------------------
@@ -121,6 +174,19 @@ export class StreamClient {
     this._failedUpgrades = 0;
     this._clearRetry();
     if (this._ws) this._dropSocket(1000, 'reconnect');
+    if (!this.WebSocketImpl && (IS_NODE || !globalThis.WebSocket)) {
+      // Node.js: load the ws package once, then connect.
+      this._setState('connecting');
+      loadNodeWebSocket().then((impl) => {
+        this.WebSocketImpl = impl;
+        if (!this._stopped && !this._ws) this._open();
+      }, (err) => {
+        this._stopped = true;
+        this._emit('error', { kind: 'socket', error: err });
+        this._setState('closed', { reason: 'no_websocket', detail: String(err && err.message) });
+      });
+      return;
+    }
     this._open();
   }
 
@@ -153,11 +219,21 @@ export class StreamClient {
   }
 
   _open() {
-    const protocols = ['stream.v1', 'bearer.' + this.token];
+    const Impl = this.WebSocketImpl || globalThis.WebSocket;
+    // The ws package (loaded here or passed in; it has terminate(), browsers'
+    // WebSocket has not) takes headers: the token goes in Authorization.
+    const nodeWs = Impl === nodeWebSocket || typeof Impl?.prototype?.terminate === 'function';
     let ws;
     this._setState('connecting');
     try {
-      ws = new this.WebSocketImpl(this.url, protocols);
+      if (nodeWs) {
+        const headers = { ...(this.wsOptions.headers || {}), Authorization: 'Bearer ' + this.token };
+        const options = { ...this.wsOptions, headers };
+        if (this.ca !== undefined) options.ca = this.ca;
+        ws = new Impl(this.url, ['stream.v1'], options);
+      } else {
+        ws = new Impl(this.url, ['stream.v1', 'bearer.' + this.token]);
+      }
     } catch (err) {
       this._emit('error', { kind: 'socket', error: err });
       this._afterClose({ code: 1006, reason: 'constructor failed', opened: false });
@@ -177,16 +253,19 @@ export class StreamClient {
       this._lastReceivedAt = this._now();
       this._receive(event.data);
     };
-    ws.onerror = () => {
+    let status = null; // Node (ws) tells the HTTP status of a refused upgrade
+    ws.onerror = (event) => {
       if (this._ws !== ws) return;
+      const m = /Unexpected server response: (\d+)/.exec(String(event?.message ?? event?.error?.message ?? ''));
+      if (m) status = Number(m[1]);
       // The close event follows and decides what happens next.
-      this._emit('error', { kind: 'socket', opened });
+      this._emit('error', { kind: 'socket', opened, status });
     };
     ws.onclose = (event) => {
       if (this._ws !== ws) return;
       this._ws = null;
       this._stopHeartbeat();
-      this._afterClose({ code: event.code, reason: event.reason || '', opened });
+      this._afterClose({ code: event.code, reason: event.reason || '', opened, status });
     };
   }
 
@@ -204,12 +283,18 @@ export class StreamClient {
     }
   }
 
-  _afterClose({ code, reason, opened }) {
+  _afterClose({ code, reason, opened, status = null }) {
     const wasWelcomed = this._connectedAt !== null;
     if (wasWelcomed && this._now() - this._connectedAt >= this.stableMs) this._attempt = 0;
     this._connectedAt = null;
     this.isConnected = false;
     if (this._stopped) return;
+
+    if (status === 401 || status === 403) {
+      this._stopped = true;
+      this._setState('closed', { reason: status === 401 ? 'unauthorized' : 'forbidden', code, status });
+      return;
+    }
 
     if (STOP_CODES.has(code)) {
       this._stopped = true;
@@ -296,10 +381,18 @@ export class StreamClient {
       case 'welcome':
         return this._onWelcome(msg);
       case 'subscribed':
-        this.subscribed = Array.isArray(msg.data?.channels) ? msg.data.channels : [];
-        this.denied = Array.isArray(msg.data?.denied) ? msg.data.denied : [];
-        this._emit('subscribed', msg.data || {});
+        // Granted and denied accumulate over the session's subscribe answers.
+        this.subscribed = [...new Set([...this.subscribed, ...(Array.isArray(msg.data?.channels) ? msg.data.channels : [])])];
+        this.denied = [...this.denied, ...(Array.isArray(msg.data?.denied) ? msg.data.denied : [])];
+        if (typeof msg.timestamp === 'string') this.subscribedAt = msg.timestamp;
+        this._emit('subscribed', { ...(msg.data || {}), id: msg.id });
         return;
+      case 'unsubscribed': {
+        const gone = Array.isArray(msg.data?.channels) ? msg.data.channels : [];
+        this.subscribed = this.subscribed.filter((c) => !gone.includes(c));
+        this._emit('unsubscribed', { ...(msg.data || {}), id: msg.id });
+        return;
+      }
       case 'pong':
         return;
       case 'recovery_failed':
@@ -311,9 +404,7 @@ export class StreamClient {
         break;
     }
     if (typeof msg.channel === 'string' && Number.isInteger(msg.seq)) {
-      const last = this.lastSeq.get(msg.channel) ?? 0;
-      if (msg.seq <= last) return; // already delivered (replay overlap after a reconnect)
-      this.lastSeq.set(msg.channel, msg.seq);
+      if (!this._accept(msg)) return; // already delivered (replay overlap after a reconnect)
       this.lastMessage = msg;
       this.messageHistory.push(msg);
       if (this.messageHistory.length > this.historyLimit) {
@@ -328,6 +419,8 @@ export class StreamClient {
   _onWelcome(msg) {
     const data = msg.data || {};
     this.welcome = data;
+    this.subscribed = [];
+    this.denied = [];
     this._connectedAt = this._now();
     this._failedUpgrades = 0;
     this._setState('connected', { session: data.session, subject: data.subject });
@@ -341,38 +434,137 @@ export class StreamClient {
   }
 
   /**
-   * The subscribe operation for `patterns`, resuming every exact channel seen
-   * so far. The server applies `since` only to channels named in the same
-   * request, so a channel seen under a wildcard (`signal:EURUSD` under
-   * `signal:*`) is added to the list by name; a message matching several
-   * subscriptions is still delivered once.
+   * Records a stream message's position; false when it was already delivered.
+   * A message of another epoch is new: the change is reported, and, unless a
+   * `recovery_failed` said so first, also as one (the old epoch's tail may
+   * be lost).
+   */
+  _accept(msg) {
+    const epoch = typeof msg.epoch === 'string' ? msg.epoch : null;
+    if (epoch !== null) this.epochsSeen = true;
+    for (const pattern of this.patterns) {
+      if (pattern.endsWith('*') && matches(pattern, msg.channel) && typeof msg.timestamp === 'string'
+          && msg.timestamp > (this.after.get(pattern) ?? '')) {
+        this.after.set(pattern, msg.timestamp);
+      }
+    }
+    const current = this.positions.get(msg.channel);
+    if (!current) {
+      this.positions.set(msg.channel, { epoch, seq: msg.seq });
+      return true;
+    }
+    if (epoch !== null && current.epoch !== null && epoch !== current.epoch) {
+      const change = { channel: msg.channel, oldEpoch: current.epoch, newEpoch: epoch, lastSeq: current.seq };
+      this.positions.set(msg.channel, { epoch, seq: msg.seq });
+      this._epochChanged(change);
+      this._reportRecoveryFailed({
+        channel: msg.channel, reason: 'epoch_changed', since: change.lastSeq, since_epoch: change.oldEpoch,
+        epoch, last_seq: null, replay_from: msg.seq, detected: 'message',
+      });
+      return true;
+    }
+    if (msg.seq <= current.seq) return false;
+    current.seq = msg.seq;
+    if (current.epoch === null) current.epoch = epoch;
+    return true;
+  }
+
+  /**
+   * The subscribe operation for `patterns`, resuming what was seen so far.
+   * Wire format 1.1 (once the server has shown an epoch): {seq, epoch} per
+   * exact channel, {after, seqs} per wildcard. Before that: a bare seq per
+   * exact channel, and a channel seen under a wildcard named in the request
+   * (that server applies `since` only to channels named in it); a message
+   * matching several subscriptions is still delivered once.
    */
   subscribeRequest(patterns) {
     const channels = [...new Set(patterns)];
+    this.patterns = channels.slice();
     const since = {};
-    for (const [channel, seq] of this.lastSeq) {
-      if (!this.resumeChannel(channel)) continue;
-      if (!patterns.some((p) => matches(p, channel))) continue;
-      if (!channels.includes(channel)) {
-        if (channels.length >= MAX_CHANNELS_PER_REQUEST) continue;
-        channels.push(channel);
+    const resumable = [...this.positions].filter(([channel]) => this.resumeChannel(channel));
+    if (this.epochsSeen) {
+      for (const pattern of channels) {
+        if (pattern.endsWith('*')) {
+          if (!this.resumeChannel(pattern.slice(0, -1))) continue;
+          const seqs = {};
+          const listed = resumable.filter(([channel, p]) => matches(pattern, channel) && p.epoch !== null)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, MAX_RECOVERY_SEQS);
+          for (const [channel, p] of listed) seqs[channel] = { seq: p.seq, epoch: p.epoch };
+          const seen = this.after.get(pattern) ?? '';
+          const after = seen > (this.subscribedAt ?? '') ? seen : (this.subscribedAt ?? '');
+          // The server needs `after`; there is one once anything was subscribed.
+          if (after) since[pattern] = { after, seqs };
+        } else {
+          const p = this.positions.get(pattern);
+          if (p && this.resumeChannel(pattern)) since[pattern] = p.epoch !== null ? { seq: p.seq, epoch: p.epoch } : p.seq;
+        }
       }
-      since[channel] = seq;
+    } else {
+      for (const [channel, p] of resumable) {
+        if (!patterns.some((pattern) => matches(pattern, channel))) continue;
+        if (!channels.includes(channel)) {
+          if (channels.length >= MAX_CHANNELS_PER_REQUEST) continue;
+          channels.push(channel);
+        }
+        since[channel] = p.seq;
+      }
     }
     const op = { type: 'subscribe', channels };
     if (Object.keys(since).length > 0) op.since = since;
     return op;
   }
 
+  /** Subscribes to more channels on the live session (kept for reconnects). */
+  subscribe(channels) {
+    const list = channels.filter((c) => !this.patterns.includes(c));
+    this.channels = [...(this.channels || this.patterns), ...list];
+    this.channelsFromWelcome = false;
+    if (list.length === 0) return null;
+    const op = this.subscribeRequest(list);
+    this.patterns = [...new Set([...this.channels])];
+    return this.send(op);
+  }
+
+  /** Unsubscribes on the live session (and for later reconnects). */
+  unsubscribe(channels) {
+    this.channels = (this.channels || this.patterns).filter((c) => !channels.includes(c));
+    this.patterns = this.patterns.filter((c) => !channels.includes(c));
+    this.channelsFromWelcome = false;
+    return this.send({ type: 'unsubscribe', channels });
+  }
+
   _onRecoveryFailed(msg) {
     const d = msg.data || {};
-    // The server's seq for this channel is behind what we saw: the channel
-    // was reset (a restart of a non-durable stream). Accept its new numbering.
-    if (typeof d.channel === 'string' && Number.isInteger(d.last_seq)) {
-      const last = this.lastSeq.get(d.channel);
-      if (last !== undefined && d.last_seq < last) this.lastSeq.set(d.channel, d.last_seq);
+    const channel = typeof d.channel === 'string' ? d.channel : null;
+    const current = channel ? this.positions.get(channel) : undefined;
+    if (channel && typeof d.epoch === 'string') {
+      // Wire format 1.1: messages resume at replay_from of the current epoch
+      // (null: none follow; the position moves to last_seq).
+      this.epochsSeen = true;
+      const seq = Number.isInteger(d.replay_from) ? d.replay_from - 1 : (Number.isInteger(d.last_seq) ? d.last_seq : null);
+      if (seq !== null) this.positions.set(channel, { epoch: d.epoch, seq });
+      if (current && current.epoch !== null && current.epoch !== d.epoch) {
+        this._epochChanged({ channel, oldEpoch: current.epoch, newEpoch: d.epoch, lastSeq: current.seq });
+      }
+    } else if (channel && d.reason === 'epoch_changed') {
+      this.positions.delete(channel); // the new numbering has no message yet
+    } else if (channel && current && Number.isInteger(d.last_seq) && d.last_seq < current.seq) {
+      // A server before 1.1 whose numbering restarted below what we saw.
+      current.seq = d.last_seq;
     }
-    this._emit('recovery_failed', d);
+    this._reportRecoveryFailed(d);
+  }
+
+  _reportRecoveryFailed(data) {
+    this.recoveryFailures.push(data);
+    if (this.recoveryFailures.length > this.historyLimit) this.recoveryFailures.shift();
+    this._emit('recovery_failed', data);
+  }
+
+  _epochChanged(change) {
+    this.epochChanges.push(change);
+    if (this.epochChanges.length > this.historyLimit) this.epochChanges.shift();
+    this._emit('epoch_change', change);
   }
 }
 
