@@ -7,6 +7,7 @@
 # and out, parsing, numbering, storing, the ack.
 #
 #   scripts/callgrind-publish.sh [BIN] [N]     BIN: a streamd binary (default: the release build), N: 2000
+#   CALLGRIND_KEEP=DIR scripts/callgrind-publish.sh ...   also keeps each run's profile in DIR
 #
 # Phases: signal (kept in memory), order (durable log), and both again with
 # an idempotency key per publish (skipped when BIN predates keys).
@@ -48,6 +49,8 @@ async def main():
 asyncio.run(main())
 PY
   kill -TERM "$pid"; wait "$pid" || true; pid=""
+  # CALLGRIND_KEEP=DIR keeps each run's profile for callgrind_annotate.
+  if [ -n "${CALLGRIND_KEEP:-}" ]; then mkdir -p "$CALLGRIND_KEEP"; cp "$work/cg.out" "$CALLGRIND_KEEP/$1-$2-$3.out"; fi
   grep -m1 '^summary:' "$work/cg.out" | awk '{print $2}'
 }
 

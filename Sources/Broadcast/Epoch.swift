@@ -8,6 +8,14 @@ public enum Epoch {
     public static let length = 12
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
+    /// Whether `text` can be an epoch: 1 to 64 bytes of [a-z0-9]. Epochs
+    /// from elsewhere (Redis, a client) are checked with this, so every
+    /// epoch the server writes into JSON needs no escaping.
+    public static func isWellFormed<Text: StringProtocol>(_ text: Text) -> Bool {
+        let bytes = text.utf8
+        return !bytes.isEmpty && bytes.count <= 64 && bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) }
+    }
+
     /// A fresh random epoch (the kernel's random source, through getrandom).
     public static func make() -> String {
         var generator = SystemRandomNumberGenerator()

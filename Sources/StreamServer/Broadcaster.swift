@@ -340,11 +340,19 @@ struct PreparedPublish: Sendable {
     let publishedAtNanoseconds: UInt64
     let idempotencyKey: String?
 
+    /// `epoch` is well formed (`Epoch.isWellFormed`): written without escaping.
     func assigned(seq: UInt64, epoch: String) -> NumberedMessage {
-        NumberedMessage(channel: channel, kind: kind, seq: seq, epoch: epoch, timeMilliseconds: timeMilliseconds,
-                        expiresAtMilliseconds: expiresAtMilliseconds,
-                        payload: Array((envelopeHead + String(seq) + #","epoch":"# + JSONStringEscaper.quoted(epoch) + envelopeTail).utf8),
-                        idempotencyKey: idempotencyKey)
+        let seqText = String(seq)
+        var payload: [UInt8] = []
+        payload.reserveCapacity(envelopeHead.utf8.count + seqText.utf8.count + 11 + epoch.utf8.count + envelopeTail.utf8.count)
+        payload += envelopeHead.utf8
+        payload += seqText.utf8
+        payload += #","epoch":""#.utf8
+        payload += epoch.utf8
+        payload.append(UInt8(ascii: "\""))
+        payload += envelopeTail.utf8
+        return NumberedMessage(channel: channel, kind: kind, seq: seq, epoch: epoch, timeMilliseconds: timeMilliseconds,
+                               expiresAtMilliseconds: expiresAtMilliseconds, payload: payload, idempotencyKey: idempotencyKey)
     }
 }
 

@@ -70,7 +70,7 @@ extension Connection {
     private static func sincePosition(_ value: Any) -> SincePosition? {
         if let seq = nonNegativeInteger(value) { return SincePosition(seq: seq, epoch: nil) }
         guard let object = value as? [String: Any], object.count == 2, let raw = object["seq"], let seq = nonNegativeInteger(raw),
-              let epoch = object["epoch"] as? String, !epoch.isEmpty, epoch.utf8.count <= 64 else { return nil }
+              let epoch = object["epoch"] as? String, Epoch.isWellFormed(epoch) else { return nil }
         return SincePosition(seq: seq, epoch: epoch)
     }
 

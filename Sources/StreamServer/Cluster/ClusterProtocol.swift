@@ -141,7 +141,7 @@ struct ClusterMeta: Equatable, Sendable {
         if expiresText == "-" { expires = nil } else if let value = Int64(expiresText) { expires = value } else { return nil }
         let epoch = String(decoding: fields[2], as: UTF8.self)
         let channel = String(decoding: fields[3], as: UTF8.self)
-        guard !epoch.isEmpty, !channel.isEmpty else { return nil }
+        guard Epoch.isWellFormed(epoch), !channel.isEmpty else { return nil }
         return ClusterMeta(expiresAtMilliseconds: expires, timeMilliseconds: time, epoch: epoch, channel: channel)
     }
 }

@@ -197,7 +197,8 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
             commands.send(command) { result in
                 switch result {
                 case .success(.array(let parts)) where parts.count == 3:
-                    guard case .integer(let seq) = parts[0], seq > 0, let epoch = parts[1].string, case .integer(let duplicate) = parts[2] else {
+                    guard case .integer(let seq) = parts[0], seq > 0, let epoch = parts[1].string, Epoch.isWellFormed(epoch),
+                          case .integer(let duplicate) = parts[2] else {
                         return completion(.failure(PublishError(code: "unavailable", description: "Redis answered the publish with an unexpected reply")))
                     }
                     completion(.success(PublishReceipt(seq: UInt64(seq), epoch: epoch, duplicate: duplicate == 1)))
