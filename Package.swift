@@ -28,15 +28,22 @@ let package = Package(
             name: "CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        .systemLibrary(
+            // permessage-deflate (RFC 7692); only the WebSocket target imports it.
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "NetCore", dependencies: ["CLinux"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         // RFC 3339 time stamps and JSON string literals: the text every layer writes.
         .target(name: "TextFormat"),
-        .target(name: "WebSocket", dependencies: ["TextFormat"]),
+        .target(name: "WebSocket", dependencies: ["TextFormat", "CZlib"]),
         .target(name: "Auth", dependencies: ["CJWT", "TLS", "TextFormat"]),
         .target(name: "Policy"),
         .target(name: "Audit", dependencies: ["TLS", "TextFormat"]),
-        .target(name: "Broadcast"),
+        // Shared messages keep their compressed frames beside the plain ones.
+        .target(name: "Broadcast", dependencies: ["WebSocket"]),
         .target(name: "Metrics"),
         .target(name: "DemoFeed", dependencies: ["TextFormat"]),
         .target(
@@ -58,7 +65,7 @@ let package = Package(
         .testTarget(name: "AuthTests", dependencies: ["Auth"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "TextFormat"]),
-        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "WebSocket"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient"]),

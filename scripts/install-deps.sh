@@ -3,7 +3,7 @@
 # Debian/Ubuntu (apt). Safe to run again: it installs nothing that is present.
 set -euo pipefail
 
-packages=(libssl-dev libjwt-dev libhiredis-dev openssl pkg-config ca-certificates)
+packages=(libssl-dev libjwt-dev libhiredis-dev zlib1g-dev openssl pkg-config ca-certificates)
 if [ "${1:-}" = "--test" ]; then
   # redis-server (with redis-cli): the cluster tests start their own on loopback.
   packages+=(python3 redis-server curl)

@@ -6,6 +6,8 @@ struct FrameHeader: Sendable, Hashable {
     var fin: Bool
     var mask: MaskingKey?
     var payloadLength: Int
+    /// RSV1 on a message's first frame: the message is compressed (RFC 7692 §6).
+    var compressed = false
     var payloadConsumed: Int = 0
 
     var payloadRemaining: Int { payloadLength - payloadConsumed }
@@ -30,9 +32,15 @@ extension FrameHeader {
     ///   - messageOpcode: the data opcode of the fragmented message in
     ///     progress, if any, to check continuation rules.
     ///   - messageBytes: payload bytes of that message so far.
+    ///   - compression: permessage-deflate was negotiated, so RSV1 may mark
+    ///     the first frame of a data message.
+    ///   - messageCompressed: the message in progress is compressed; its
+    ///     frames may then carry `compressedSlack` bytes over the limit (the
+    ///     limit itself is enforced on the inflated bytes).
     static func parse(
         _ bytes: UnsafeRawBufferPointer, role: WebSocketReader.Role,
-        messageOpcode: Opcode?, messageBytes: Int, maxMessageSize: Int
+        messageOpcode: Opcode?, messageBytes: Int, maxMessageSize: Int,
+        compression: Bool = false, messageCompressed: Bool = false
     ) -> FrameHeaderParse {
         guard bytes.count >= 2 else { return .needMore }
         let first = bytes[0]
@@ -41,12 +49,19 @@ extension FrameHeader {
         let masked = second & 0x80 != 0
         let shortLength = Int(second & 0x7F)
 
-        // No extension is ever negotiated, so no reserved bit may be set (§5.2).
-        if first & 0x70 != 0 {
-            return .failed(.protocolError, "reserved bits set with no extension negotiated")
+        // RSV2 and RSV3 mean nothing here, and RSV1 only with permessage-deflate (§5.2).
+        if first & 0x30 != 0 {
+            return .failed(.protocolError, "reserved bits RSV2/RSV3 set")
         }
         guard let opcode = Opcode(rawValue: first & 0x0F) else {
             return .failed(.protocolError, "reserved opcode \(first & 0x0F)")
+        }
+        let rsv1 = first & 0x40 != 0
+        if rsv1 {
+            if !compression { return .failed(.protocolError, "RSV1 set with no extension negotiated") }
+            // RFC 7692 §6.1: only the first frame of a data message carries it.
+            if opcode.isControl { return .failed(.protocolError, "RSV1 set on a \(opcode) frame") }
+            if opcode == .continuation { return .failed(.protocolError, "RSV1 set on a continuation frame") }
         }
         // §5.1: clients mask every frame, servers never do.
         switch role {
@@ -93,10 +108,12 @@ extension FrameHeader {
             payloadLength = length > UInt64(Int.max) ? Int.max : Int(length)
             offset = 10
         }
-        if !opcode.isControl && payloadLength > maxMessageSize - messageBytes {
+        let compressed = rsv1 || (opcode == .continuation && messageCompressed)
+        let limit = compressed ? maxMessageSize + compressedSlack : maxMessageSize
+        if !opcode.isControl && payloadLength > limit - messageBytes {
             return .failed(
                 .messageTooBig,
-                "frame of \(payloadLength) bytes after \(messageBytes) would exceed the \(maxMessageSize)-byte message limit"
+                "frame of \(payloadLength) bytes after \(messageBytes) would exceed the \(limit)-byte message limit"
             )
         }
 
@@ -106,7 +123,11 @@ extension FrameHeader {
             mask = MaskingKey(loadingFrom: bytes.baseAddress! + offset)
             offset += 4
         }
-        let header = FrameHeader(opcode: opcode, fin: fin, mask: mask, payloadLength: payloadLength)
+        let header = FrameHeader(opcode: opcode, fin: fin, mask: mask, payloadLength: payloadLength, compressed: rsv1)
         return .header(header, length: offset)
     }
+
+    /// Compressed bytes a message may carry beyond the message limit: DEFLATE
+    /// makes incompressible data a little larger (5 bytes per 16 KiB block).
+    static let compressedSlack = 1024
 }

@@ -33,6 +33,15 @@ public struct WebSocketReader: Sendable {
     private var messageOpcode: Opcode?
     private var message: [UInt8] = []
     private var utf8 = UTF8Validator()
+    /// permessage-deflate, once negotiated (`enableCompression`).
+    private var compression: (windowBits: Int, noContextTakeover: Bool)?
+    /// Made on the first compressed message; dropped when idle if no context is kept.
+    private var inflater: MessageInflater?
+    /// The message in progress is compressed; `compressedBytes` of it read so far.
+    private var messageCompressed = false
+    private var compressedBytes = 0
+    /// One frame's unmasked compressed bytes, on their way to the inflater.
+    private var compressedChunk: [UInt8] = []
     /// Set after a failure or a close: the stream is over.
     private var finished = false
 
@@ -41,6 +50,17 @@ public struct WebSocketReader: Sendable {
         self.role = role
         self.maxMessageSize = maxMessageSize
     }
+
+    /// Accepts compressed messages (RSV1) from here on: the peer compresses
+    /// with at most `windowBits` (8...15) and, when `noContextTakeover`,
+    /// every message on its own, so nothing is kept between messages.
+    public mutating func enableCompression(windowBits: Int, noContextTakeover: Bool) {
+        precondition((8...15).contains(windowBits), "window bits are 8...15")
+        compression = (windowBits, noContextTakeover)
+    }
+
+    /// Whether an inflater (zlib state and window) is held right now.
+    public var holdsInflater: Bool { inflater != nil }
 
     /// Bytes appended but not yet consumed (at most a partial header or
     /// control frame once `nextEvent()` has been drained).
@@ -81,6 +101,9 @@ public struct WebSocketReader: Sendable {
         inputStart = 0
         if messageOpcode == nil {
             message = []
+            compressedChunk = []
+            // Without context takeover nothing carries over: give zlib's memory back.
+            if compression?.noContextTakeover == true { inflater = nil }
         }
     }
 
@@ -93,8 +116,8 @@ public struct WebSocketReader: Sendable {
                 let parsed = input.withUnsafeBytes { bytes in
                     FrameHeader.parse(
                         UnsafeRawBufferPointer(rebasing: bytes[inputStart...]), role: role,
-                        messageOpcode: messageOpcode, messageBytes: message.count,
-                        maxMessageSize: maxMessageSize)
+                        messageOpcode: messageOpcode, messageBytes: messageCompressed ? compressedBytes : message.count,
+                        maxMessageSize: maxMessageSize, compression: compression != nil, messageCompressed: messageCompressed)
                 }
                 switch parsed {
                 case .needMore:
@@ -105,7 +128,7 @@ public struct WebSocketReader: Sendable {
                     inputStart += length
                     frame = header
                     if header.opcode == .text || header.opcode == .binary {
-                        startMessage(header)
+                        if let failure = startMessage(header) { return failure }
                     }
                 }
             }
@@ -127,19 +150,30 @@ public struct WebSocketReader: Sendable {
     // MARK: - Data frames
 
     /// Called once per message, on the header of its first frame.
-    private mutating func startMessage(_ header: FrameHeader) {
+    private mutating func startMessage(_ header: FrameHeader) -> WebSocketEvent? {
         messageOpcode = header.opcode
         if header.opcode == .text { utf8.reset() }
+        messageCompressed = header.compressed
+        compressedBytes = 0
+        if header.compressed {
+            if inflater == nil, let compression {
+                inflater = MessageInflater(windowBits: compression.windowBits)
+                if inflater == nil { return fail(.internalError, "could not set up inflate") }
+            }
+            return nil
+        }
         if message.capacity < header.payloadLength {
             // Sized from the header, which already passed the size limit; a
             // single-frame message (the common case) then never reallocates.
             message.reserveCapacity(header.payloadLength)
         }
+        return nil
     }
 
     /// Moves as much of the current data frame's payload as has arrived into
     /// the message, unmasked, and checks new text bytes as they land.
     private mutating func consumeDataPayload() -> WebSocketEvent? {
+        if messageCompressed { return consumeCompressedPayload() }
         var header = frame!
         let count = min(bufferedByteCount, header.payloadRemaining)
         guard count > 0 else { return nil }
@@ -164,8 +198,59 @@ public struct WebSocketReader: Sendable {
         return nil
     }
 
+    /// A compressed message's bytes: unmasked, then inflated onto the message
+    /// (never past `maxMessageSize`), and new text checked as it appears.
+    private mutating func consumeCompressedPayload() -> WebSocketEvent? {
+        var header = frame!
+        let count = min(bufferedByteCount, header.payloadRemaining)
+        guard count > 0 else { return nil }
+        let start = inputStart
+        compressedChunk.removeAll(keepingCapacity: true)
+        input.withUnsafeBytes { bytes in
+            compressedChunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]))
+        }
+        compressedChunk.withUnsafeMutableBytes { bytes in
+            header.mask?.apply(from: bytes.baseAddress!, to: bytes.baseAddress!, count: count, payloadOffset: header.payloadConsumed)
+        }
+        inputStart += count
+        header.payloadConsumed += count
+        compressedBytes += count
+        frame = header
+        return inflate(isFinal: false)
+    }
+
+    /// Runs the inflater over `compressedChunk` (and, at the end of the
+    /// message, the 00 00 ff ff its sender left out).
+    private mutating func inflate(isFinal: Bool) -> WebSocketEvent? {
+        let messageStart = message.count
+        let failure = compressedChunk.withUnsafeBytes { chunk in
+            inflater!.inflate(isFinal ? UnsafeRawBufferPointer(rebasing: chunk[0..<0]) : chunk, isFinal: isFinal,
+                              into: &message, limit: maxMessageSize)
+        }
+        switch failure {
+        case .tooLarge?:
+            return fail(.messageTooBig, "compressed message inflates past the \(maxMessageSize)-byte message limit")
+        case .corrupt(let reason)?:
+            return fail(.invalidPayload, "compressed message is not valid DEFLATE: \(reason)")
+        case nil:
+            break
+        }
+        if messageOpcode == .text, message.count > messageStart {
+            let valid = message.withUnsafeBytes { bytes in
+                utf8.validate(UnsafeRawBufferPointer(rebasing: bytes[messageStart...]))
+            }
+            if !valid { return fail(.invalidPayload, "text message is not valid UTF-8") }
+        }
+        return nil
+    }
+
     /// Hands over a message whose final fragment has been read.
     private mutating func finishMessage() -> WebSocketEvent {
+        if messageCompressed {
+            if let failure = inflate(isFinal: true) { return failure }
+            if compression?.noContextTakeover == true { inflater?.reset() }
+            messageCompressed = false
+        }
         let opcode = messageOpcode!
         if opcode == .text && !utf8.isComplete {
             return fail(.invalidPayload, "text message ends inside a UTF-8 sequence")
@@ -243,5 +328,8 @@ public struct WebSocketReader: Sendable {
         input = []
         inputStart = 0
         message = []
+        inflater = nil
+        compressedChunk = []
+        messageCompressed = false
     }
 }
