@@ -125,7 +125,8 @@ public struct OutboundQueue: Sendable {
     /// one frame if any), appending their bytes to `buffer`, so a loop turn
     /// makes one TLS write. Returns the number of frames popped.
     @discardableResult
-    public mutating func drain(into buffer: inout [UInt8], maxBytes: Int) -> Int {
+    public mutating func drain(into buffer: inout [UInt8], maxBytes: Int,
+                               compression: (windowBits: Int, compressor: FrameCompressor)? = nil) -> Int {
         var popped = 0
         var taken = 0
         while let slot = slots.first {
@@ -143,7 +144,13 @@ public struct OutboundQueue: Sendable {
             case .stream(let message, let conflatable):
                 let size = message.frame.count
                 if popped > 0 && taken + size > maxBytes { return popped }
-                buffer.append(contentsOf: message.frame)
+                // Sizes are counted plain (the queue's limit is about the
+                // client's backlog); the bytes sent are the agreed variant.
+                if let compression {
+                    buffer.append(contentsOf: compression.compressor.frame(for: message, windowBits: compression.windowBits))
+                } else {
+                    buffer.append(contentsOf: message.frame)
+                }
                 streamBytes -= size
                 taken += size
                 popped += 1

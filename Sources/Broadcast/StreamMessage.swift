@@ -19,6 +19,8 @@ public final class StreamMessage: Sendable {
     /// Monotonic nanoseconds when the publish was accepted, so delivery
     /// latency can be measured; 0 when unknown (replayed from disk).
     public let publishedAtNanoseconds: UInt64
+    /// permessage-deflate frames of this message, by window (see FrameCompressor).
+    let variants = CompressedVariants()
 
     public init(channel: String, type: String, seq: UInt64, epoch: String, timeMilliseconds: Int64, frame: [UInt8],
                 expiresAtMilliseconds: Int64? = nil, publishedAtNanoseconds: UInt64 = 0) {

@@ -53,6 +53,11 @@ public final class Broadcaster: @unchecked Sendable {
     var publishedCounter: Counter?
     /// `streamd_idempotency_duplicates_total` and `streamd_idempotency_evicted_total` (set before the loops start).
     var duplicateCounter: Counter?
+    /// permessage-deflate: used under the lock to compress each message once
+    /// before it reaches the loops, while `compressionWanted` says some
+    /// session agreed on compression (set before the loops start).
+    var frameCompressor: FrameCompressor?
+    var compressionWanted: (@Sendable () -> Bool)?
     var evictedKeysCounter: Counter?
 
     struct ChannelTable {
@@ -219,6 +224,7 @@ public final class Broadcaster: @unchecked Sendable {
             .take(streamMessage, timeMilliseconds: message.timeMilliseconds, idempotencyKey: message.idempotencyKey)
         if evicted > 0 { evictedKeysCounter?.increment(shard: 0, by: evicted) }
         if message.kind == .tick { table.latestTicks[message.channel] = streamMessage }
+        if let frameCompressor, compressionWanted?() == true { frameCompressor.prepare(streamMessage) }
         for context in contexts {
             let box = UncheckedBox(context)
             context.loop.execute { box.value.deliver(streamMessage) }

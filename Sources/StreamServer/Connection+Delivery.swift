@@ -12,6 +12,7 @@ extension Connection {
         state.access.releaseSession(for: session.subject)
         context.broadcaster.cluster?.releaseSession(subject: session.subject, member: sessionID)
         state.upgradedConnections.subtract(1, ordering: .relaxed)
+        if compressionWindowBits != nil { state.compressedSessions.subtract(1, ordering: .relaxed) }
         var details: [(String, AuditValue)] = [
             ("duration_ms", .int(WallClock.nowMilliseconds() - session.openedAtMilliseconds)),
             ("messages_in", .int(Int64(session.messagesIn))), ("bytes_in", .int(Int64(session.bytesIn))),

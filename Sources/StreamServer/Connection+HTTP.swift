@@ -157,13 +157,24 @@ extension Connection {
         // We speak one subprotocol; answer it only when offered (RFC 6455 §4.2.2).
         // A `bearer.<JWT>` entry is never echoed.
         let subprotocol = request.subprotocols.contains("stream.v1") ? "stream.v1" : nil
-        enqueue(WebSocketHandshake.response(accept: accept, subprotocol: subprotocol))
+        // permessage-deflate: the first offer we can accept, if any (the syntax was checked with the request).
+        var agreement: PerMessageDeflate.Agreement?
+        if state.configuration.compression.enabled, case .success(let offers) = PerMessageDeflate.parse(request.headers.values("Sec-WebSocket-Extensions")) {
+            agreement = PerMessageDeflate.negotiate(offers, policy: state.configuration.compression.policy)
+        }
+        enqueue(WebSocketHandshake.response(accept: accept, subprotocol: subprotocol,
+                                            extraHeaders: agreement.map { [("Sec-WebSocket-Extensions", $0.responseHeader)] } ?? []))
         state.upgradedConnections.add(1, ordering: .relaxed)
         let now = MonotonicClock.now()
         session = Session(id: sessionID, claims: claims, entitlements: entitlements, now: now,
                           openedAtMilliseconds: WallClock.nowMilliseconds())
         phase = .webSocket
         reader = WebSocketReader(role: .server, maxMessageSize: state.limits.maxMessageBytes)
+        if let agreement {
+            reader?.enableCompression(windowBits: agreement.clientWindowBits, noContextTakeover: agreement.clientNoContextTakeover)
+            compressionWindowBits = agreement.serverWindowBits
+            state.compressedSessions.add(1, ordering: .relaxed)
+        }
         nextPingAt = now &+ state.heartbeatIntervalNS
         audit("connect", "accepted", details: [("roles", .string(claims.roles.joined(separator: ",")))])
         state.logger.debug("session opened", ["session": .string(sessionID), "remote": .string(remoteAddress), "subject": .string(claims.subject)])

@@ -28,6 +28,7 @@ extension Connection {
                 }
             case .failure(let code, let reason):
                 // Fail the connection (§7.1.7): say why, then drop it without waiting.
+                if reader?.failedInflating == true { context.metrics.inflateFailures.increment(shard: context.shard) }
                 state.logger.debug("protocol violation", [
                     "session": .string(sessionID), "code": .int(Int(code.rawValue)), "reason": .string(reason),
                 ])

@@ -33,6 +33,9 @@ final class Connection: IOHandler, Flushable, Subscriber {
     var deliveryStamp: UInt64 = 0
     /// Set once the upgrade is authorized.
     var session: Session?
+    /// The window stream messages are compressed with, when the client
+    /// agreed on permessage-deflate (nil: plain frames).
+    var compressionWindowBits: Int?
 
     var httpParser: HTTPRequestParser?
     /// Input kept while an answer waits on the cluster bus (see Connection+Parking).
@@ -229,7 +232,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
         sendCiphertext()
         while phase != .closed, !outbound.isEmpty, !tls.hasPendingCiphertext, !waitingForWritable {
             context.coalesceBuffer.removeAll(keepingCapacity: true)
-            outbound.drain(into: &context.coalesceBuffer, maxBytes: Connection.writeBatchBytes)
+            outbound.drain(into: &context.coalesceBuffer, maxBytes: Connection.writeBatchBytes,
+                           compression: compressionWindowBits.map { ($0, context.frameCompressor) })
             do {
                 try context.coalesceBuffer.withUnsafeBytes { try tls.write($0) }
             } catch {

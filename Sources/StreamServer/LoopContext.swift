@@ -13,6 +13,8 @@ final class LoopContext {
     /// Set by the server before the loops start.
     var broadcaster: Broadcaster!
     var metrics: ServerMetrics!
+    /// This loop's permessage-deflate compressor (set with the metrics).
+    var frameCompressor: FrameCompressor!
     private(set) lazy var writeLatency = WriteLatencyRecorder(shard: loop.index) { [weak self] in self?.metrics.publishToWriteSeconds }
     /// This loop's shard in sharded counters.
     var shard: Int { loop.index }

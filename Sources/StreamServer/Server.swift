@@ -1,5 +1,6 @@
 import Audit
 import Auth
+import Broadcast
 import DemoFeed
 import Foundation
 import Metrics
@@ -39,6 +40,7 @@ public final class Server: @unchecked Sendable {
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         let problems = configuration.limits.problems() + configuration.streams.problems() + configuration.cluster.problems()
+            + configuration.compression.problems()
         guard problems.isEmpty else { throw ServerStartupError("invalid limits: " + problems.joined(separator: "; ")) }
         self.configuration = configuration
         let tls: TLSContext
@@ -96,9 +98,22 @@ public final class Server: @unchecked Sendable {
         broadcaster.evictedKeysCounter = metrics.evictedIdempotencyKeys
         self.broadcaster = broadcaster
         self.metrics = metrics
+        let compression = configuration.compression
+        let compressorFor: @Sendable (Int) -> FrameCompressor = { shard in
+            FrameCompressor(level: compression.level, minBytes: compression.minBytes) { input, output in
+                metrics.compressedFrames.increment(shard: shard)
+                metrics.compressionBytesIn.increment(shard: shard, by: input)
+                metrics.compressionBytesOut.increment(shard: shard, by: output)
+            }
+        }
+        if compression.enabled {
+            broadcaster.frameCompressor = compressorFor(0)
+            broadcaster.compressionWanted = { [state] in state.compressedSessions.load(ordering: .relaxed) > 0 }
+        }
         for context in contexts {
             context.broadcaster = broadcaster
             context.metrics = metrics
+            context.frameCompressor = compressorFor(context.shard)
         }
     }
 

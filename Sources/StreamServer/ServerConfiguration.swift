@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
     public var streams = StreamSettings()
     /// Several instances as one service through Redis (`--redis`).
     public var cluster = ClusterSettings()
+    /// permessage-deflate (RFC 7692).
+    public var compression = CompressionSettings()
     /// Run the simulated market feed (`--demo`).
     public var demo = false
     public var logFormat: LogFormat = .text
@@ -32,7 +34,7 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case host, port, loops, certificate, privateKey = "private_key", caCertificate = "ca_certificate"
         case generateDevCertificates = "generate_dev_certificates", limits, auth
-        case policyDirectory = "policy_directory", audit, streams, cluster, demo
+        case policyDirectory = "policy_directory", audit, streams, cluster, compression, demo
         case logFormat = "log_format", logLevel = "log_level"
     }
 
@@ -52,6 +54,7 @@ public struct ServerConfiguration: Sendable, Codable, Equatable {
         audit = try c.decodeIfPresent(AuditSettings.self, forKey: .audit) ?? d.audit
         streams = try c.decodeIfPresent(StreamSettings.self, forKey: .streams) ?? d.streams
         cluster = try c.decodeIfPresent(ClusterSettings.self, forKey: .cluster) ?? d.cluster
+        compression = try c.decodeIfPresent(CompressionSettings.self, forKey: .compression) ?? d.compression
         demo = try c.decodeIfPresent(Bool.self, forKey: .demo) ?? d.demo
         logFormat = try c.decodeIfPresent(LogFormat.self, forKey: .logFormat) ?? d.logFormat
         logLevel = try c.decodeIfPresent(LogLevel.self, forKey: .logLevel) ?? d.logLevel

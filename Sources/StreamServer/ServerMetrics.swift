@@ -19,6 +19,10 @@ final class ServerMetrics: Sendable {
     let publishToWriteSeconds: Histogram
     let published: Counter
     let duplicatePublishes: Counter
+    let compressedFrames: Counter
+    let compressionBytesIn: Counter
+    let compressionBytesOut: Counter
+    let inflateFailures: Counter
     let evictedIdempotencyKeys: Counter
 
     init(loops: Int, state: ServerState) {
@@ -51,6 +55,12 @@ final class ServerMetrics: Sendable {
         publishToWriteSeconds = registry.histogram("streamd_publish_to_write_seconds", help: "Publish to the frame's TLS write",
                                                    buckets: MetricBuckets.latency)
         published = registry.counter("streamd_published_total", help: "Messages published (all channels)")
+        compressedFrames = registry.counter("streamd_compressed_frames_total",
+                                            help: "Stream messages compressed (once each, for every subscriber using that window)")
+        compressionBytesIn = registry.counter("streamd_compression_bytes_in_total", help: "Payload bytes before compression")
+        compressionBytesOut = registry.counter("streamd_compression_bytes_out_total", help: "Payload bytes after compression")
+        inflateFailures = registry.counter("streamd_inflate_failures_total",
+                                           help: "Compressed client messages that could not be inflated (corrupt: 1007, too large: 1009)")
         duplicatePublishes = registry.counter("streamd_idempotency_duplicates_total",
                                               help: "Publishes answered as duplicates of an earlier one with the same idempotency key")
         evictedIdempotencyKeys = registry.counter("streamd_idempotency_evicted_total",

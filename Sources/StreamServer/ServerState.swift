@@ -19,6 +19,9 @@ final class ServerState: Sendable {
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
     let upgradedConnections = Atomic<Int>(0)
+    /// Open sessions that agreed on permessage-deflate: while there are any,
+    /// the broadcaster compresses each large message once as it publishes it.
+    let compressedSessions = Atomic<Int>(0)
     let isShuttingDown = Atomic<Bool>(false)
 
     let httpLimits: HTTPLimits

@@ -51,6 +51,11 @@ public enum WebSocketHandshake {
         guard keys.count == 1, Base64.decode(key)?.count == 16 else {
             return .failure(.badRequest(reason: "Sec-WebSocket-Key must be 16 bytes in base64"))
         }
+        // The offers are chosen from later (PerMessageDeflate.negotiate); a
+        // header that is not an extension list at all is the client's error.
+        if case .failure(.malformed(let problem)) = PerMessageDeflate.parse(headers.values("Sec-WebSocket-Extensions")) {
+            return .failure(.badRequest(reason: "Sec-WebSocket-Extensions is malformed: \(problem)"))
+        }
         let subprotocols = headers.values("Sec-WebSocket-Protocol")
             .flatMap(HTTPSyntax.listElements)
             .map(String.init)

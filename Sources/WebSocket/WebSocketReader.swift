@@ -59,6 +59,10 @@ public struct WebSocketReader: Sendable {
         compression = (windowBits, noContextTakeover)
     }
 
+    /// The failure returned was a compressed message that could not be
+    /// inflated (too large or corrupt), for the caller's metrics.
+    public private(set) var failedInflating = false
+
     /// Whether an inflater (zlib state and window) is held right now.
     public var holdsInflater: Bool { inflater != nil }
 
@@ -227,6 +231,7 @@ public struct WebSocketReader: Sendable {
             inflater!.inflate(isFinal ? UnsafeRawBufferPointer(rebasing: chunk[0..<0]) : chunk, isFinal: isFinal,
                               into: &message, limit: maxMessageSize)
         }
+        if failure != nil { failedInflating = true }
         switch failure {
         case .tooLarge?:
             return fail(.messageTooBig, "compressed message inflates past the \(maxMessageSize)-byte message limit")

@@ -28,6 +28,13 @@ enum ServeCommand {
       --close-timeout S          wait for the peer's close frame (default 5)
       --max-connections N        open sessions before 503 (default 100000)
       --max-outbound-bytes N     bytes queued towards one client (default 4194304)
+      --no-compression           do not negotiate permessage-deflate (RFC 7692; on by default)
+      --compression-level N      zlib level 0-9 for stream messages (default 1)
+      --compression-min-bytes N  smaller messages go uncompressed (default 256)
+      --compression-client-no-context-takeover on|off
+                                 ask clients to compress each message alone (default on)
+      --compression-client-max-window-bits N
+                                 largest window clients may compress with, 8-15 (default 15)
       --log-format text|json     log line format (default text)
       --log-level LEVEL          debug, info, warning or error (default info)
       --demo                     run the simulated market feed (all five streams) and print a demo token
@@ -145,6 +152,14 @@ enum ServeCommand {
             case "--close-timeout": configuration.limits.closeTimeout = try reader.number(for: flag)
             case "--max-connections": configuration.limits.maxConnections = try reader.number(for: flag)
             case "--max-outbound-bytes": configuration.limits.maxOutboundBytes = try reader.number(for: flag)
+            case "--no-compression": configuration.compression.enabled = false
+            case "--compression-level": configuration.compression.level = try reader.number(for: flag)
+            case "--compression-min-bytes": configuration.compression.minBytes = try reader.number(for: flag)
+            case "--compression-client-no-context-takeover":
+                let text = try reader.value(for: flag)
+                guard text == "on" || text == "off" else { throw ArgumentReader.Problem("\(flag) must be on or off, got '\(text)'") }
+                configuration.compression.clientNoContextTakeover = text == "on"
+            case "--compression-client-max-window-bits": configuration.compression.clientMaxWindowBits = try reader.number(for: flag)
             case "--log-format":
                 let text = try reader.value(for: flag)
                 guard let format = LogFormat(rawValue: text) else { throw ArgumentReader.Problem("--log-format must be text or json, got '\(text)'") }
