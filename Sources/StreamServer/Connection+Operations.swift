@@ -24,7 +24,7 @@ extension Connection {
         session.bytesIn += payload.count
         context.metrics.messagesIn.increment(shard: context.shard)
         context.metrics.bytesIn.increment(shard: context.shard, by: payload.count)
-        guard admitMessage(session) else { return }
+        guard admitMessage(session, payload) else { return }
         // Producers' publishes skip building objects; anything unusual takes the general path.
         if let skim = PublishSkim.skim(payload), skim.type == "publish", let item = publishItem(skim, payload) {
             return publish(item, id: skim.id, session)
@@ -54,7 +54,7 @@ extension Connection {
 
     /// Token bucket per session: over the limit an `error`, and after
     /// `rate_limit_strikes` refusals in a row, close 4029.
-    private func admitMessage(_ session: Session) -> Bool {
+    private func admitMessage(_ session: Session, _ payload: [UInt8]) -> Bool {
         if session.bucket.take(now: MonotonicClock.now()) {
             session.strikes = 0
             return true
@@ -68,7 +68,9 @@ extension Connection {
             close(.rateLimited, reason: "rate limit exceeded repeatedly")
         } else {
             let rate = session.entitlements.rateLimit
-            sendError(id: nil, code: "rate_limited",
+            // The refused request's id, when one pass can read it, so a client
+            // with several requests in flight knows which one was refused.
+            sendError(id: PublishSkim.skim(payload)?.id, code: "rate_limited",
                       "over \(rate.messagesPerSecond) messages/s (burst \(rate.burst)); slow down or the session is closed with 4029")
         }
         return false

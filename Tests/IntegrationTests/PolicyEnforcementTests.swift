@@ -62,19 +62,24 @@ final class PolicyEnforcementTests: XCTestCase {
         let bystander = try server.session(token: TestServer.token(sub: "acct-calm"))
         for i in 0..<20 { try abuser.sendText(#"{"type":"ping","id":\#(i)}"#) }
         var pongs = 0, limited = 0
+        var limitedIDs: [Int] = []
         var closeCode: UInt16?
         loop: while true {
             switch try abuser.nextEvent() {
             case .text(let bytes):
                 let message = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
                 if message["type"] as? String == "pong" { pongs += 1 }
-                if (message["data"] as? [String: Any])?["code"] as? String == "rate_limited" { limited += 1 }
+                if (message["data"] as? [String: Any])?["code"] as? String == "rate_limited" {
+                    limited += 1
+                    limitedIDs.append(message["id"] as? Int ?? -1)
+                }
             case .close(let code, _): closeCode = code?.rawValue; break loop
             default: continue
             }
         }
         XCTAssertEqual(pongs, 3, "burst of 3")
         XCTAssertEqual(limited, 4, "errors before the fifth strike closes")
+        XCTAssertEqual(limitedIDs, [3, 4, 5, 6], "each refusal names the request it refused")
         XCTAssertEqual(closeCode, 4029)
         try bystander.sendText(#"{"type":"ping","id":1}"#)
         XCTAssertEqual(try bystander.nextJSON()["type"] as? String, "pong")
