@@ -135,6 +135,23 @@ final class CompressionTests: XCTestCase {
         XCTAssertEqual(try plain.expectClose(), .protocolError)
     }
 
+    func testAServerWindowTheClientAskedForIsHonoured() throws {
+        let client = try server.client()
+        let answer = try client.upgrade(extraHeaders: ["Authorization: Bearer \(TestServer.token())",
+                                                       "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10"])
+        XCTAssertEqual(answer.header("Sec-WebSocket-Extensions"),
+                       "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10")
+        // A 1 KiB window: a stream made with a larger one would refer further back and fail to inflate here.
+        client.reader.enableCompression(windowBits: 10, noContextTakeover: true)
+        XCTAssertEqual(try client.nextJSON()["type"] as? String, "welcome")
+        try client.subscribe(["signal:EURUSD"])
+        let block = (0..<120).map { #"{"k\#($0)":"v\#($0 * 7919 % 1000)"}"# }.joined(separator: ",")
+        let producer = try server.session(token: TestServer.token(sub: "feed", roles: ["producer"]))
+        _ = try producer.publish("signal:EURUSD", #"{"symbol":"EURUSD","blocks":[\#(block),\#(block),\#(block),\#(block)]}"#)
+        let message = try client.nextJSON()
+        XCTAssertEqual(((message["data"] as? [String: Any])?["blocks"] as? [Any])?.count, 480)
+    }
+
     func testCompressionCanBeTurnedOff() throws {
         server.stop()
         server = try TestServer { $0.compression.enabled = false }

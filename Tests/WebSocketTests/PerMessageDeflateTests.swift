@@ -50,6 +50,37 @@ final class PerMessageDeflateTests: XCTestCase {
         XCTAssertEqual(events, [.text(ascii("Hello")), .ping(ascii("p")), .text(ascii("Hello"))])
     }
 
+    func testAClientReadsFragmentedCompressedMessagesFromAServer() throws {
+        let deflater = try XCTUnwrap(MessageDeflater(windowBits: 15, level: 1))
+        let text = Array(String(repeating: "{\"symbol\":\"EURUSD\",\"bid\":1.085}", count: 50).utf8)
+        let compressed = deflater.compress(text)
+        var first = FrameEncoder.frame(opcode: .text, payload: Array(compressed[..<10]), fin: false)
+        first[0] |= 0x40
+        let middle = FrameEncoder.frame(opcode: .continuation, payload: Array(compressed[10..<20]), fin: false)
+        let last = FrameEncoder.frame(opcode: .continuation, payload: Array(compressed[20...]))
+        var reader = WebSocketReader(role: .client)
+        reader.enableCompression(windowBits: 15, noContextTakeover: true)
+        reader.append(first + middle + last)
+        XCTAssertEqual(reader.nextEvent(), .text(text))
+    }
+
+    func testAStreamMadeWithALargerWindowDoesNotInflateInASmallerOne() throws {
+        // Why honouring server_max_window_bits matters, and what the integration test relies on.
+        let block = Array((0..<120).map { #"{"k\#($0)":"v\#($0 * 7919 % 1000)"}"# }.joined(separator: ",").utf8)
+        let message = block + block + block + block
+        let wide = try XCTUnwrap(MessageDeflater(windowBits: 15, level: 1)).compress(message)
+        let narrow = try XCTUnwrap(MessageDeflater(windowBits: 10, level: 1)).compress(message)
+        func inflate(_ payload: [UInt8]) throws -> [UInt8] {
+            var out: [UInt8] = []
+            if let failure = payload.withUnsafeBytes({ try! XCTUnwrap(MessageInflater(windowBits: 10)).inflate($0, isFinal: true, into: &out, limit: 1 << 20) }) {
+                throw failure
+            }
+            return out
+        }
+        XCTAssertEqual(try inflate(narrow), message)
+        XCTAssertThrowsError(try inflate(wide), "references beyond 1 KiB")
+    }
+
     func testAnUncompressedMessageStillPassesWithTheExtension() {
         var reader = WebSocketReader(role: .server)
         reader.enableCompression(windowBits: 15, noContextTakeover: true)
