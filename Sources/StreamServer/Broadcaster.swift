@@ -298,8 +298,8 @@ public final class Broadcaster: @unchecked Sendable {
         channels.withLock { table in table.states.map { ($0.key, LogPosition(epoch: $0.value.epoch, lastSeq: $0.value.history.lastSeq)) } }
     }
 
-    /// Where `channel` stands here (nil: no message yet).
-    func position(of channel: String) -> LogPosition? {
+    /// Where `channel` stands here: its epoch and last seq (nil: no message yet).
+    public func position(of channel: String) -> LogPosition? {
         channels.withLock { table in table.states[channel].map { LogPosition(epoch: $0.epoch, lastSeq: $0.history.lastSeq) } }
     }
 
@@ -314,11 +314,6 @@ public final class Broadcaster: @unchecked Sendable {
                 }
             }.sorted { $0.channel < $1.channel }
         }
-    }
-
-    /// The last seq given out on `channel` (0 when none yet).
-    public func lastSequence(of channel: String) -> UInt64 {
-        channels.withLock { $0.states[channel]?.history.lastSeq ?? 0 }
     }
 
     func deliveryPolicy(for kind: ChannelKind) -> DeliveryPolicy { policies[kind] ?? .reliable }
