@@ -1,6 +1,9 @@
 import Foundation
+import Glibc
 import StreamBench
 import StreamClient
+import TLS
+import WebSocket
 import XCTest
 
 /// The clients this package ships, against the real server with
@@ -79,6 +82,36 @@ final class ClientCompressionTests: XCTestCase {
         XCTAssertNil(client.welcome?.compression, "declined: the client goes on uncompressed")
     }
 
+    // MARK: A server that breaks the offer
+
+    private func failures(against answer: String, offerCompression: Bool) throws -> (reasons: [String], request: String) {
+        let fake = try UpgradingServer(extensions: answer)
+        defer { fake.close() }
+        let recorder = EventRecorder()
+        let client = StreamConnection(configuration: StreamClientConfiguration(
+            url: "wss://127.0.0.1:\(fake.port)/ws", token: "t", caPath: server.caPath, channels: ["tick:*"],
+            backoff: BackoffPolicy(initial: 0.05, factor: 1, cap: 0.05), offerCompression: offerCompression), onEvent: recorder.record)
+        client.start()
+        XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "disconnected") >= 2 }, recorder.summary)
+        client.stop()
+        XCTAssertEqual(recorder.count(of: "connected"), 0, "no session on a broken answer")
+        XCTAssertNotNil(recorder.firstDisconnect?.willRetryIn, "a server fault, retried with backoff like other link failures")
+        return (recorder.disconnects.map(\.reason), fake.lastRequest)
+    }
+
+    func testAnAnswerWithAParameterNotOfferedFailsTheConnectionSayingWhy() throws {
+        let (reasons, request) = try failures(against: "permessage-deflate; mystery_parameter", offerCompression: true)
+        XCTAssertTrue(request.split(separator: "\r\n").contains { $0 == NegotiatedCompression.offerHeader }, request)
+        XCTAssertTrue(reasons.allSatisfy { $0.contains("the server's Sec-WebSocket-Extensions answer 'permessage-deflate; mystery_parameter' is not acceptable: unknown parameter mystery_parameter") },
+                      "\(reasons)")
+    }
+
+    func testAnExtensionAnsweredWithoutAnOfferFailsTheConnection() throws {
+        let (reasons, request) = try failures(against: "permessage-deflate", offerCompression: false)
+        XCTAssertFalse(request.lowercased().contains("sec-websocket-extensions"), request)
+        XCTAssertTrue(reasons.allSatisfy { $0.contains("although the client offered no extension") }, "\(reasons)")
+    }
+
     // MARK: streamd bench --compression
 
     private func benchRun(_ scenario: BenchSettings.Scenario, _ configure: (inout BenchSettings) -> Void) throws -> BenchResult {
@@ -126,5 +159,82 @@ final class ClientCompressionTests: XCTestCase {
         let idle = try XCTUnwrap(try benchRun(.idle) { $0.connections = 20 }.idle)
         XCTAssertEqual(idle.connections, 20)
         XCTAssertEqual(idle.compressed, 20)
+    }
+}
+
+/// A TLS server that upgrades every request with a 101 whose
+/// `Sec-WebSocket-Extensions` is `extensions`, then waits for the client to
+/// go: a server that answers what the client never offered.
+private final class UpgradingServer: @unchecked Sendable {
+    let port: UInt16
+    private let fd: Int32
+    private let lock = NSLock()
+    private var request = ""
+
+    var lastRequest: String { lock.withLock { request } }
+
+    init(extensions: String) throws {
+        (fd, port) = try LoopbackSocket.listen()
+        let context = try TLSContext(server: TLSServerConfiguration(certificateChainPath: TestServer.certificates.serverCertificate,
+                                                                    privateKeyPath: TestServer.certificates.serverKey))
+        let listener = fd
+        Thread.detachNewThread { [self] in
+            while true {
+                let client = accept(listener, nil, nil)
+                if client < 0 { return }
+                serve(client, context: context, extensions: extensions)
+                Glibc.close(client)
+            }
+        }
+    }
+
+    func close() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        Glibc.close(fd)
+    }
+
+    private func serve(_ fd: Int32, context: TLSContext, extensions: String) {
+        guard let tls = try? TLSConnection(serverContext: context) else { return }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        func flush() {
+            var sendFailed = false
+            while tls.hasPendingCiphertext && !sendFailed {
+                tls.withPendingCiphertext { bytes in
+                    let n = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                    sendFailed = n <= 0
+                    return max(0, n)
+                }
+            }
+        }
+        var plaintext: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        // Handshake and request; afterwards only the client's close is awaited.
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { return }
+            buffer.withUnsafeBytes { raw in
+                tls.withReceivedCiphertext(UnsafeRawBufferPointer(rebasing: raw[..<n])) {
+                    if !tls.isHandshakeComplete { _ = tls.handshake() }
+                    guard tls.isHandshakeComplete else { return }
+                    var chunk = [UInt8](repeating: 0, count: 16384)
+                    while case .bytes(let count) = chunk.withUnsafeMutableBytes({ tls.read(into: $0) }) {
+                        plaintext += chunk[..<count]
+                    }
+                }
+            }
+            flush()
+            guard let end = plaintext.firstRange(of: [13, 10, 13, 10]) else { continue }
+            let head = String(decoding: plaintext[..<end.lowerBound], as: UTF8.self)
+            plaintext = []
+            lock.withLock { request = head }
+            let key = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("sec-websocket-key:") }
+                .map { $0.dropFirst("sec-websocket-key:".count).trimmingCharacters(in: .whitespaces) } ?? ""
+            let accept = WebSocketHandshake.acceptValue(forKey: key, sha1: { Digest.sha1($0) })
+            let answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: \(accept)\r\nSec-WebSocket-Extensions: \(extensions)\r\n\r\n"
+            try? Array(answer.utf8).withUnsafeBytes { try tls.write($0) }
+            flush()
+        }
     }
 }
