@@ -22,10 +22,7 @@ enum BenchReport {
             table.add("highest_sustained_rate", "highest sustained rate", result.highestSustainedRate, decimals: 0, "msgs/s")
             table.note("sustained: delivery ratio >= \(settings.minimumDeliveryRatio) and p99 <= \(SummaryTable.fixed(settings.maximumP99Seconds * 1000, decimals: 0)) ms")
         case .handshakes:
-            if let outcome = result.handshakes {
-                addHandshakes(outcome, to: &table)
-                if settings.compression { table.add("compressed_handshakes", "handshakes that agreed", .integer(Int64(outcome.compressed))) }
-            }
+            if let outcome = result.handshakes { addHandshakes(outcome, compression: settings.compression, to: &table) }
         case .idle:
             if let outcome = result.idle {
                 if settings.compression { table.add("compressed_connections", "connections that agreed", .integer(Int64(outcome.compressed))) }
@@ -77,10 +74,11 @@ enum BenchReport {
         table.add(prefix + "bench_cpu_percent", label + "bench CPU", step.benchCPUPercent, decimals: 1, "% of one core")
     }
 
-    private static func addHandshakes(_ outcome: HandshakeOutcome, to table: inout SummaryTable) {
+    private static func addHandshakes(_ outcome: HandshakeOutcome, compression: Bool, to table: inout SummaryTable) {
         table.add("concurrency", "concurrent workers", .integer(Int64(outcome.concurrency)))
         table.add("seconds", "measured", outcome.seconds, decimals: 1, "s")
         table.add("handshakes", "handshakes completed", .integer(Int64(outcome.completed)))
+        if compression { table.add("compressed_handshakes", "handshakes that agreed", .integer(Int64(outcome.compressed))) }
         table.add("handshakes_per_s", "handshakes", outcome.perSecond, decimals: 1, "per s")
         table.add("latency_p50_ms", "connect to welcome p50", milliseconds(outcome.latency.value(atQuantile: 0.5)), decimals: 2, "ms")
         table.add("latency_p99_ms", "connect to welcome p99", milliseconds(outcome.latency.value(atQuantile: 0.99)), decimals: 2, "ms")
