@@ -23,7 +23,9 @@ for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 port="$(cat "$work/port")"
 token="$("$bin" token issue --sub acct-1 --role trader --ttl 10m --key "$work/interop-private.pem" --kid interop)"
 
-python3 Tests/Interop/python_websockets_client.py "$port" "$work/certs/ca.pem" "$token"
+# With a producer token it also checks permessage-deflate (on by default in websockets), both ways.
+producer_token="$("$bin" token issue --sub feed --role producer --ttl 10m --key "$work/interop-private.pem" --kid interop)"
+python3 Tests/Interop/python_websockets_client.py "$port" "$work/certs/ca.pem" "$token" "$producer_token"
 
 # Start-up lines name where it listens, the certificate and the access rules.
 for line in '"msg":"streamd listening"' '"msg":"TLS certificate loaded"' '"msg":"access rules loaded"'; do

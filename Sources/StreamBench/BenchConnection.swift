@@ -9,13 +9,20 @@ protocol BenchConnectionDelegate: AnyObject {
     /// The 101 arrived; the socket now carries WebSocket frames.
     func connectionOpened(_ connection: BenchConnection)
     func connection(_ connection: BenchConnection, received text: [UInt8], at wallNanoseconds: Int64)
+    /// One socket read on an open connection: its TLS record bytes and the
+    /// WebSocket frame bytes (TLS plaintext) they carried.
+    func connection(_ connection: BenchConnection, read ciphertextBytes: Int, plaintext plaintextBytes: Int, at wallNanoseconds: Int64)
     /// Called once, when the socket is closed for whatever reason.
     func connectionEnded(_ connection: BenchConnection, _ end: BenchConnection.End)
 }
 
+extension BenchConnectionDelegate {
+    func connection(_ connection: BenchConnection, read ciphertextBytes: Int, plaintext plaintextBytes: Int, at wallNanoseconds: Int64) {}
+}
+
 /// One client connection driven by an epoll loop: non-blocking connect, a full
-/// TLS handshake (never resumed), the upgrade with a bearer token, then frames.
-/// Confined to its loop's thread.
+/// TLS handshake (never resumed), the upgrade with a bearer token (offering
+/// permessage-deflate when asked), then frames. Confined to its loop's thread.
 final class BenchConnection: IOHandler, Flushable {
     enum Phase { case connecting, handshaking, upgrading, open, closing, closed }
 
@@ -33,6 +40,11 @@ final class BenchConnection: IOHandler, Flushable {
     private let tls: TLSConnection
     private let token: String
     private let key: String
+    private let offerCompression: Bool
+    /// permessage-deflate was agreed in the upgrade: compressed messages are inflated.
+    private(set) var isCompressed = false
+    /// Frame bytes decrypted by the current socket read (for the byte counts).
+    private var plaintextRead = 0
     private var answerBytes: [UInt8] = []
     private var reader = WebSocketReader(role: .client, maxMessageSize: 1 << 20)
     private var deadline: TimerID?
@@ -46,8 +58,9 @@ final class BenchConnection: IOHandler, Flushable {
     var welcomed = false
 
     init(loop: EventLoop, scratch: LoopScratch, endpoint: StreamEndpoint, context: TLSContext, token: String,
-         delegate: BenchConnectionDelegate) throws {
+         offerCompression: Bool = false, delegate: BenchConnectionDelegate) throws {
         self.loop = loop
+        self.offerCompression = offerCompression
         self.scratch = scratch
         self.endpoint = endpoint
         self.token = token
@@ -113,8 +126,9 @@ final class BenchConnection: IOHandler, Flushable {
         switch tls.handshake() {
         case .complete:
             phase = .upgrading
+            let offer = offerCompression ? NegotiatedCompression.offerHeader + "\r\n" : ""
             let request = "GET \(endpoint.path) HTTP/1.1\r\nHost: \(endpoint.authority)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\r\n"
+                + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\(offer)\r\n"
             writePlaintext(Array(request.utf8))
         case .wantRead: break
         case .failed(let error): fail(.tls(error.description))
@@ -139,10 +153,13 @@ final class BenchConnection: IOHandler, Flushable {
                 return
             }
             let now = WallTime.nanoseconds()
+            let wasOpen = phase == .open
+            plaintextRead = 0
             tls.withReceivedCiphertext(UnsafeRawBufferPointer(rebasing: buffer[..<n])) {
                 if phase == .handshaking { advanceHandshake() }
                 if phase == .upgrading || phase == .open || phase == .closing { readPlaintext(receivedAt: now) }
             }
+            if wasOpen && phase == .open { delegate?.connection(self, read: n, plaintext: plaintextRead, at: now) }
             if phase != .closed { flush() }
         }
     }
@@ -179,6 +196,16 @@ final class BenchConnection: IOHandler, Flushable {
                     fail(.protocolError("the server's Sec-WebSocket-Accept does not match our key"))
                     return
                 }
+                do {
+                    let extensions = answer.headers["sec-websocket-extensions"].map { [$0] } ?? []
+                    if let agreed = try NegotiatedCompression.fromAnswer(extensions, offered: offerCompression) {
+                        agreed.enable(on: &reader)
+                        isCompressed = true
+                    }
+                } catch {
+                    fail(.protocolError(error.description))
+                    return
+                }
                 phase = .open
                 if let deadline { loop.cancel(deadline) }
                 deadline = nil
@@ -191,6 +218,7 @@ final class BenchConnection: IOHandler, Flushable {
     }
 
     private func frames(_ bytes: UnsafeRawBufferPointer, at now: Int64) {
+        plaintextRead += bytes.count
         reader.append(bytes)
         while phase != .closed, let event = reader.nextEvent() {
             switch event {

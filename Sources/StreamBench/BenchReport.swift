@@ -4,10 +4,17 @@ enum BenchReport {
         var table = SummaryTable()
         table.add("scenario", "scenario", .text(result.scenario.rawValue))
         table.add("threads", "generator threads", .integer(Int64(settings.threads)))
+        table.add("compression", "permessage-deflate", .text(settings.compression ? "offered" : "not offered"))
         switch result.scenario {
         case .fanout:
-            if let step = result.steps.first { addStep(step, to: &table, prefix: "", label: "") }
+            if let step = result.steps.first {
+                if settings.compression { table.add("compressed_subscribers", "subscribers that agreed", .integer(Int64(step.compressedSubscribers))) }
+                addStep(step, to: &table, prefix: "", label: "")
+            }
         case .ladder:
+            if settings.compression, let step = result.steps.first {
+                table.add("compressed_subscribers", "subscribers that agreed", .integer(Int64(step.compressedSubscribers)))
+            }
             for step in result.steps {
                 let rate = SummaryTable.fixed(step.rate, decimals: 0)
                 addStep(step, to: &table, prefix: "at_\(rate)_", label: "@\(rate)/s ", brief: true)
@@ -15,9 +22,12 @@ enum BenchReport {
             table.add("highest_sustained_rate", "highest sustained rate", result.highestSustainedRate, decimals: 0, "msgs/s")
             table.note("sustained: delivery ratio >= \(settings.minimumDeliveryRatio) and p99 <= \(SummaryTable.fixed(settings.maximumP99Seconds * 1000, decimals: 0)) ms")
         case .handshakes:
-            if let outcome = result.handshakes { addHandshakes(outcome, to: &table) }
+            if let outcome = result.handshakes { addHandshakes(outcome, compression: settings.compression, to: &table) }
         case .idle:
-            if let outcome = result.idle { addIdle(outcome, to: &table) }
+            if let outcome = result.idle {
+                if settings.compression { table.add("compressed_connections", "connections that agreed", .integer(Int64(outcome.compressed))) }
+                addIdle(outcome, to: &table)
+            }
         }
         for note in result.notes { table.note(note) }
         return table
@@ -43,6 +53,12 @@ enum BenchReport {
             table.add(prefix + "latency_p999_ms", label + "latency p99.9", milliseconds(l.value(atQuantile: 0.999)), decimals: 2, "ms")
             table.add(prefix + "latency_max_ms", label + "latency max", milliseconds(l.isEmpty ? nil : l.max), decimals: 2, "ms")
         }
+        if !brief {
+            table.add("message_bytes", "message size (text, inflated)", step.wire.payloadBytesPerMessage, decimals: 0, "bytes")
+        }
+        table.add(prefix + "frame_bytes_per_msg", label + "WebSocket bytes per message", step.wire.frameBytesPerMessage,
+                  decimals: 0, "bytes (TLS plaintext)")
+        table.add(prefix + "tls_bytes_per_msg", label + "TLS bytes per message", step.wire.tlsBytesPerMessage, decimals: 0, "bytes (on TCP)")
         table.add(prefix + "disconnects", label + "disconnects", .integer(Int64(step.disconnects.values.reduce(0, +))))
         if !brief {
             for (reason, count) in step.disconnects.sorted(by: { $0.key < $1.key }) {
@@ -58,10 +74,11 @@ enum BenchReport {
         table.add(prefix + "bench_cpu_percent", label + "bench CPU", step.benchCPUPercent, decimals: 1, "% of one core")
     }
 
-    private static func addHandshakes(_ outcome: HandshakeOutcome, to table: inout SummaryTable) {
+    private static func addHandshakes(_ outcome: HandshakeOutcome, compression: Bool, to table: inout SummaryTable) {
         table.add("concurrency", "concurrent workers", .integer(Int64(outcome.concurrency)))
         table.add("seconds", "measured", outcome.seconds, decimals: 1, "s")
         table.add("handshakes", "handshakes completed", .integer(Int64(outcome.completed)))
+        if compression { table.add("compressed_handshakes", "handshakes that agreed", .integer(Int64(outcome.compressed))) }
         table.add("handshakes_per_s", "handshakes", outcome.perSecond, decimals: 1, "per s")
         table.add("latency_p50_ms", "connect to welcome p50", milliseconds(outcome.latency.value(atQuantile: 0.5)), decimals: 2, "ms")
         table.add("latency_p99_ms", "connect to welcome p99", milliseconds(outcome.latency.value(atQuantile: 0.99)), decimals: 2, "ms")

@@ -39,6 +39,9 @@ public struct FanoutStep: Sendable {
     public var serverCPUSeconds: Double?
     public var serverCPUPercent: Double?
     public var benchCPUPercent: Double
+    /// Subscribers that agreed on permessage-deflate.
+    public var compressedSubscribers = 0
+    public var wire = WireBytes()
 
     /// Deliveries expected: every acknowledged message to every subscriber.
     public var expected: UInt64 { acked * UInt64(subscribers) }
@@ -61,6 +64,8 @@ public struct HandshakeOutcome: Sendable {
     public var seconds: Double
     public var concurrency: Int
     public var completed: UInt64
+    /// Completed handshakes that agreed on permessage-deflate.
+    public var compressed: UInt64
     public var latency: LatencyHistogram
     public var failures: [String: Int]
     public var serverCPUSeconds: Double?
@@ -82,6 +87,8 @@ public struct IdleOutcome: Sendable {
     public var benchResidentBefore: Int?
     public var benchResidentAfter: Int?
     public var disconnects: Int
+    /// Connections that agreed on permessage-deflate.
+    public var compressed = 0
 
     public var serverKiBPerConnection: Double? {
         guard let before = serverBefore, let after = serverAfter, connections > 0 else { return nil }
@@ -92,6 +99,28 @@ public struct IdleOutcome: Sendable {
         guard let before = benchResidentBefore, let after = benchResidentAfter, connections > 0 else { return nil }
         return Double(after - before) / Double(connections) / 1024
     }
+}
+
+/// What the subscribers read during a window, counted by arrival: stream
+/// messages, their (inflated) text, the WebSocket frames that carried them
+/// (TLS plaintext) and the TLS records (what TCP carried).
+public struct WireBytes: Sendable, Equatable {
+    public var messages: UInt64 = 0
+    public var payloadBytes: UInt64 = 0
+    public var frameBytes: UInt64 = 0
+    public var tlsBytes: UInt64 = 0
+
+    public init(messages: UInt64 = 0, payloadBytes: UInt64 = 0, frameBytes: UInt64 = 0, tlsBytes: UInt64 = 0) {
+        self.messages = messages
+        self.payloadBytes = payloadBytes
+        self.frameBytes = frameBytes
+        self.tlsBytes = tlsBytes
+    }
+
+    private func perMessage(_ bytes: UInt64) -> Double? { messages == 0 ? nil : Double(bytes) / Double(messages) }
+    public var payloadBytesPerMessage: Double? { perMessage(payloadBytes) }
+    public var frameBytesPerMessage: Double? { perMessage(frameBytes) }
+    public var tlsBytesPerMessage: Double? { perMessage(tlsBytes) }
 }
 
 /// Everything a run measured, and the table made from it.

@@ -12,7 +12,8 @@ extension BenchRunner {
         let publisher: Publisher
         do {
             publisher = try Publisher(loop: group.loops[0], endpoint: target.endpoint, context: context,
-                                      token: target.publisherToken, channel: settings.channel)
+                                      token: target.publisherToken, channel: settings.channel,
+                                      payloadBytes: settings.payloadBytes, offerCompression: settings.compression)
         } catch {
             throw BenchError("cannot set up the publisher: \(error)")
         }
@@ -58,11 +59,14 @@ extension BenchRunner {
                 serverCPU = server1.cpuSeconds - server0.cpuSeconds
                 serverPercent = server1.cpuPercent(since: server0)
             }
-            let step = FanoutStep(rate: rate, seconds: seconds, subscribers: window.subscribed, offered: published.offered,
+            var step = FanoutStep(rate: rate, seconds: seconds, subscribers: window.subscribed, offered: published.offered,
                                   acked: published.acked, delivered: window.delivered, gaps: window.gaps,
                                   outOfOrder: window.outOfOrder, latency: window.histogram, disconnects: window.disconnects,
                                   publishErrors: published.errors, serverCPUSeconds: serverCPU, serverCPUPercent: serverPercent,
                                   benchCPUPercent: (bench1 - bench0) / (Double(t1 - t0) / 1e9) * 100)
+            step.compressedSubscribers = window.compressed
+            step.wire = WireBytes(messages: window.receivedMessages, payloadBytes: window.receivedPayloadBytes,
+                                  frameBytes: window.plaintextBytes, tlsBytes: window.ciphertextBytes)
             result.steps.append(step)
             let sustained = step.isSustained(minimumRatio: settings.minimumDeliveryRatio, maximumP99Seconds: settings.maximumP99Seconds)
             if sustained { result.highestSustainedRate = rate }
@@ -97,7 +101,8 @@ extension BenchRunner {
     func runHandshakes() throws -> BenchResult {
         var result = BenchResult(scenario: .handshakes)
         let pools = zip(group.loops, shares(of: settings.concurrency)).map { loop, workers in
-            HandshakePool(loop: loop, endpoint: target.endpoint, context: context, token: target.token, workers: workers)
+            HandshakePool(loop: loop, endpoint: target.endpoint, context: context, token: target.token, workers: workers,
+                          offerCompression: settings.compression)
         }
         defer { _ = ask(pools) { $0.closeAll() } }
         let server0 = sampleServer()
@@ -130,6 +135,7 @@ extension BenchRunner {
         if let failure = fatal ?? stats.fatal { throw BenchError(explain(failure, who: "subscriber")) }
         let seconds = Double(t1 - t0) / 1e9
         var outcome = HandshakeOutcome(seconds: seconds, concurrency: settings.concurrency, completed: stats.completed,
+                                       compressed: stats.compressed,
                                        latency: stats.histogram, failures: stats.failures,
                                        benchCPUPercent: (bench1 - bench0) / (Double(MonotonicClock.now() - t0) / 1e9) * 100)
         if let server0, let server1 {
@@ -161,7 +167,8 @@ extension BenchRunner {
         let states = ask(pools) { $0.takeProgress() }
         var outcome = IdleOutcome(connections: states.reduce(0) { $0 + $1.subscribed }, serverBefore: before, serverAfter: after,
                                   benchResidentBefore: benchBefore, benchResidentAfter: benchAfter,
-                                  disconnects: states.reduce(0) { $0 + $1.disconnected })
+                                  disconnects: states.reduce(0) { $0 + $1.disconnected },
+                                  compressed: states.reduce(0) { $0 + $1.compressed })
         if let holdStart, let after { outcome.serverCPUPercentWhileIdle = after.cpuPercent(since: holdStart) }
         result.idle = outcome
         return result

@@ -114,7 +114,7 @@ public final class BenchRunner: @unchecked Sendable {
         let inFlight = shares(of: max(settings.openConcurrency, group.loops.count))
         return zip(group.loops, zip(shares(of: total), inFlight)).map { loop, share in
             SubscriberPool(loop: loop, endpoint: target.endpoint, context: context, token: target.token,
-                           channel: settings.channel, target: share.0, inFlightLimit: share.1)
+                           channel: settings.channel, target: share.0, inFlightLimit: share.1, offerCompression: settings.compression)
         }
     }
 

@@ -32,6 +32,12 @@ public struct BenchSettings: Sendable, Equatable {
     public var serverPID: Int32?
     /// Read the server's /metrics for CPU and memory (off for servers that hide it).
     public var scrapeMetrics = true
+    /// Every bench connection offers permessage-deflate and inflates what
+    /// arrives compressed (`--compression`).
+    public var compression = false
+    /// fanout, ladder: pad each published message's `data` to about this
+    /// many bytes (`--payload-bytes`); nil sends the bare ~100-byte tick.
+    public var payloadBytes: Int?
     /// Ladder stop conditions.
     public var minimumDeliveryRatio = 0.999
     public var maximumP99Seconds = 0.050
@@ -81,12 +87,22 @@ public struct BenchSettings: Sendable, Equatable {
             let ratio = try Self.positive(flag, try value())
             guard ratio <= 1 else { throw Problem("--min-delivery is a ratio up to 1, e.g. 0.999") }
             minimumDeliveryRatio = ratio
+        case "--compression": compression = true
+        case "--payload-bytes":
+            let bytes = try Self.count(flag, try value())
+            guard bytes <= Self.maximumPayloadBytes else {
+                throw Problem("--payload-bytes is at most \(Self.maximumPayloadBytes) (got \(bytes))")
+            }
+            payloadBytes = bytes
         case "--json": json = true
         case "--no-metrics": scrapeMetrics = false
         default: return false
         }
         return true
     }
+
+    /// Well under the bench connections' 1 MiB message limit and the server's default.
+    public static let maximumPayloadBytes = 60_000
 
     /// Durations: `10` or `10s`, `500ms`, `2m`.
     public static func seconds(_ flag: String, _ text: String, allowZero: Bool = false) throws(Problem) -> Double {

@@ -12,14 +12,16 @@ final class HandshakePool: BenchConnectionDelegate, @unchecked Sendable {
     private let context: TLSContext
     private let token: String
     private let workers: Int
+    private let offerCompression: Bool
     private var running = false
     private var live: [ObjectIdentifier: BenchConnection] = [:]
     private var stats = HandshakeStats()
     private var progressCount: UInt64 = 0
     private var progressHistogram = LatencyHistogram()
 
-    init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, workers: Int) {
+    init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, workers: Int, offerCompression: Bool = false) {
         self.loop = loop
+        self.offerCompression = offerCompression
         self.endpoint = endpoint
         self.context = context
         self.token = token
@@ -56,7 +58,7 @@ final class HandshakePool: BenchConnectionDelegate, @unchecked Sendable {
         guard running, stats.fatal == nil else { return }
         do {
             let connection = try BenchConnection(loop: loop, scratch: scratch, endpoint: endpoint, context: context,
-                                                 token: token, delegate: self)
+                                                 token: token, offerCompression: offerCompression, delegate: self)
             live[ObjectIdentifier(connection)] = connection
             connection.start(timeoutSeconds: 10)
         } catch {
@@ -78,6 +80,7 @@ final class HandshakePool: BenchConnectionDelegate, @unchecked Sendable {
         connection.welcomed = true
         let elapsed = MonotonicClock.now() - connection.startedAt
         stats.completed += 1
+        if connection.isCompressed { stats.compressed += 1 }
         stats.histogram.record(elapsed)
         progressCount += 1
         progressHistogram.record(elapsed)
@@ -100,12 +103,15 @@ final class HandshakePool: BenchConnectionDelegate, @unchecked Sendable {
 
 struct HandshakeStats: Sendable {
     var completed: UInt64 = 0
+    /// Completed handshakes that agreed on permessage-deflate.
+    var compressed: UInt64 = 0
     var histogram = LatencyHistogram()
     var failures: [String: Int] = [:]
     var fatal: BenchFailure?
 
     mutating func merge(_ other: HandshakeStats) {
         completed += other.completed
+        compressed += other.compressed
         histogram.merge(other.histogram)
         failures.merge(other.failures, uniquingKeysWith: +)
         if fatal == nil { fatal = other.fatal }

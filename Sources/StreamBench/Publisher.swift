@@ -3,12 +3,14 @@ import StreamClient
 import TLS
 
 /// The one publishing connection: sends `publish` operations on an open-loop
-/// schedule (`PacingSchedule`) with the send time in `data.t_ns`, and counts
-/// the acks. Confined to its loop.
+/// schedule (`PacingSchedule`) with the send time in `data.t_ns` (padded
+/// to `payloadBytes` when given, see `BenchPayload`), and counts the acks.
+/// Confined to its loop.
 final class Publisher: BenchConnectionDelegate, @unchecked Sendable {
     let loop: EventLoop
     private let scratch = LoopScratch()
     private let channel: String
+    private let payloadBytes: Int?
     private var connection: BenchConnection?
     private var isOpen = false
     private var fatal: BenchFailure?
@@ -22,10 +24,13 @@ final class Publisher: BenchConnectionDelegate, @unchecked Sendable {
     private var window: (start: Int64, end: Int64)?
     private var stats = PublisherStats()
 
-    init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, channel: String) throws {
+    init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, channel: String,
+         payloadBytes: Int? = nil, offerCompression: Bool = false) throws {
         self.loop = loop
         self.channel = channel
-        connection = try BenchConnection(loop: loop, scratch: scratch, endpoint: endpoint, context: context, token: token, delegate: self)
+        self.payloadBytes = payloadBytes
+        connection = try BenchConnection(loop: loop, scratch: scratch, endpoint: endpoint, context: context, token: token,
+                                         offerCompression: offerCompression, delegate: self)
     }
 
     func open() { connection?.start(timeoutSeconds: 30) }
@@ -65,8 +70,8 @@ final class Publisher: BenchConnectionDelegate, @unchecked Sendable {
             let id = nextID
             nextID += 1
             let sent = WallTime.nanoseconds()
-            let bid = 1.0 + Double(id % 997) / 100_000
-            connection.sendText(#"{"type":"publish","id":\#(id),"channel":"\#(channel)","event":"tick","data":{"symbol":"BENCH","bid":\#(SummaryTable.fixed(bid, decimals: 5)),"ask":\#(SummaryTable.fixed(bid + 0.00003, decimals: 5)),"t_ns":\#(sent)}}"#)
+            let data = BenchPayload.data(id: id, sentNanoseconds: sent, targetBytes: payloadBytes)
+            connection.sendText(#"{"type":"publish","id":\#(id),"channel":"\#(channel)","event":"tick","data":\#(data)}"#)
             if let window, sent >= window.start, sent < window.end {
                 stats.offered += 1
                 if stats.firstID == 0 { stats.firstID = id }

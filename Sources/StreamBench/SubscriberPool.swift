@@ -15,11 +15,14 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
     private let target: Int
     private let inFlightLimit: Int
     private let timeoutSeconds: Double
+    private let offerCompression: Bool
 
     private var live: [ObjectIdentifier: BenchConnection] = [:]
     private var started = 0
     private var opened = 0
     private var subscribed = 0
+    /// Subscribed connections that agreed on permessage-deflate.
+    private var compressed = 0
     private var failedToOpen = 0
     private var fatal: BenchFailure?
     private var deniedMessage: String?
@@ -30,7 +33,7 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
     private var progress = ProgressCounters()
 
     init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, channel: String,
-         target: Int, inFlightLimit: Int, timeoutSeconds: Double = 30) {
+         target: Int, inFlightLimit: Int, timeoutSeconds: Double = 30, offerCompression: Bool = false) {
         self.loop = loop
         self.endpoint = endpoint
         self.context = context
@@ -39,6 +42,7 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
         self.target = target
         self.inFlightLimit = max(1, inFlightLimit)
         self.timeoutSeconds = timeoutSeconds
+        self.offerCompression = offerCompression
     }
 
     // MARK: Commands from the runner (on the loop)
@@ -51,13 +55,14 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
     func takeWindow() -> WindowStats {
         var taken = stats
         taken.subscribed = subscribed
+        taken.compressed = compressed
         taken.disconnects = disconnects
         stats = WindowStats()
         return taken
     }
 
     func takeProgress() -> PoolProgress {
-        let taken = PoolProgress(target: target, opened: opened, subscribed: subscribed, fatal: fatal, denied: deniedMessage,
+        let taken = PoolProgress(target: target, opened: opened, subscribed: subscribed, compressed: compressed, fatal: fatal, denied: deniedMessage,
                                  delivered: progress.delivered, histogram: progress.histogram,
                                  disconnected: disconnects.values.reduce(0, +))
         progress = ProgressCounters()
@@ -76,7 +81,7 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
             started += 1
             do {
                 let connection = try BenchConnection(loop: loop, scratch: scratch, endpoint: endpoint, context: context,
-                                                     token: token, delegate: self)
+                                                     token: token, offerCompression: offerCompression, delegate: self)
                 live[ObjectIdentifier(connection)] = connection
                 connection.start(timeoutSeconds: timeoutSeconds)
             } catch {
@@ -101,6 +106,10 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
                 if seq > connection.lastSeq { connection.lastSeq = seq } else { stats.outOfOrder += 1 }
             }
             guard let sent = scan.sentNanoseconds else { return }
+            if let window, now >= window.start, now < window.end {
+                stats.receivedMessages += 1
+                stats.receivedPayloadBytes += UInt64(text.count)
+            }
             let latency = UInt64(max(0, now - sent))
             progress.delivered += 1
             progress.histogram.record(latency)
@@ -115,6 +124,7 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
             }
             connection.welcomed = true
             subscribed += 1
+            if connection.isCompressed { compressed += 1 }
         case .error:
             stats.errors += 1
         case .welcome, .ack, .other:
@@ -122,11 +132,20 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
         }
     }
 
+    /// Bytes count by when they arrived (a message's send time is inside
+    /// the frame, which a read may split), like `receivedMessages`.
+    func connection(_ connection: BenchConnection, read ciphertextBytes: Int, plaintext plaintextBytes: Int, at now: Int64) {
+        guard let window, now >= window.start, now < window.end else { return }
+        stats.ciphertextBytes += UInt64(ciphertextBytes)
+        stats.plaintextBytes += UInt64(plaintextBytes)
+    }
+
     func connectionEnded(_ connection: BenchConnection, _ end: BenchConnection.End) {
         live[ObjectIdentifier(connection)] = nil
         guard case .failed(let failure) = end else { return }
         if connection.welcomed {
             subscribed -= 1
+            if connection.isCompressed { compressed -= 1 }
             disconnects[failure.reason, default: 0] += 1
         } else {
             // Not subscribed yet: the run cannot go on without its subscribers.
@@ -144,7 +163,15 @@ struct WindowStats: Sendable {
     var errors: UInt64 = 0
     var histogram = LatencyHistogram()
     var subscribed = 0
+    var compressed = 0
     var disconnects: [String: Int] = [:]
+    /// Received inside the window (by arrival time, unlike `delivered`,
+    /// which goes by send time): stream messages, their inflated text, and
+    /// the bytes that carried them.
+    var receivedMessages: UInt64 = 0
+    var receivedPayloadBytes: UInt64 = 0
+    var plaintextBytes: UInt64 = 0
+    var ciphertextBytes: UInt64 = 0
 
     mutating func merge(_ other: WindowStats) {
         delivered += other.delivered
@@ -153,6 +180,11 @@ struct WindowStats: Sendable {
         errors += other.errors
         histogram.merge(other.histogram)
         subscribed += other.subscribed
+        compressed += other.compressed
+        receivedMessages += other.receivedMessages
+        receivedPayloadBytes += other.receivedPayloadBytes
+        plaintextBytes += other.plaintextBytes
+        ciphertextBytes += other.ciphertextBytes
         disconnects.merge(other.disconnects, uniquingKeysWith: +)
     }
 }
@@ -167,6 +199,7 @@ struct PoolProgress: Sendable {
     var target: Int
     var opened: Int
     var subscribed: Int
+    var compressed: Int
     var fatal: BenchFailure?
     var denied: String?
     var delivered: UInt64

@@ -14,6 +14,8 @@ final class ClientWebSocket: @unchecked Sendable {
     private var plaintext: [UInt8] = []
     private var reader: WebSocketReader
     private var closeSent = false
+    /// permessage-deflate as agreed in the upgrade; nil: messages arrive plain.
+    let compression: NegotiatedCompression?
 
     /// The server refused the upgrade with an HTTP answer.
     struct Refusal: Error {
@@ -24,9 +26,11 @@ final class ClientWebSocket: @unchecked Sendable {
     }
 
     /// Connects, upgrades with `token` and returns once the 101 is read.
-    /// Blocking reads time out after `timeout` seconds until then.
+    /// Blocking reads time out after `timeout` seconds until then. With
+    /// `offerCompression` the upgrade offers permessage-deflate; an answer
+    /// that breaks the offer fails the connection.
     init(endpoint: StreamEndpoint, token: String, caPath: String?, timeout: Double, maxMessageBytes: Int,
-         registerFD: (Int32) -> Void) throws {
+         offerCompression: Bool, registerFD: (Int32) -> Void) throws {
         let seconds = max(1, Int(timeout.rounded(.up)))
         connection = try BlockingTLSConnection(host: endpoint.host, port: endpoint.port, caPath: caPath, timeoutSeconds: seconds,
                                                connected: registerFD)
@@ -36,11 +40,13 @@ final class ClientWebSocket: @unchecked Sendable {
         setsockopt(connection.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
 
         let key = Base64.encode(SecureRandom.bytes(16))
-        let request = [
+        var lines = [
             "GET \(endpoint.path) HTTP/1.1", "Host: \(endpoint.authority)", "Upgrade: websocket", "Connection: Upgrade",
             "Sec-WebSocket-Key: \(key)", "Sec-WebSocket-Version: \(WebSocketHandshake.version)",
             "Authorization: Bearer \(token)",
-        ].joined(separator: "\r\n") + "\r\n\r\n"
+        ]
+        if offerCompression { lines.append(NegotiatedCompression.offerHeader) }
+        let request = lines.joined(separator: "\r\n") + "\r\n\r\n"
         try connection.send(Array(request.utf8))
         let answer = try connection.readAnswer(buffer: &plaintext)
         guard answer.status == 101 else {
@@ -53,6 +59,13 @@ final class ClientWebSocket: @unchecked Sendable {
         guard answer.header("Sec-WebSocket-Accept") == expected else {
             throw BlockingTLSConnection.Failure("the server's Sec-WebSocket-Accept does not match our key")
         }
+        let extensions = answer.headers.filter { $0.0.lowercased() == "sec-websocket-extensions" }.map(\.1)
+        do {
+            compression = try NegotiatedCompression.fromAnswer(extensions, offered: offerCompression)
+        } catch {
+            throw BlockingTLSConnection.Failure(error.description)
+        }
+        compression?.enable(on: &reader)
     }
 
     var fd: Int32 { connection.fd }

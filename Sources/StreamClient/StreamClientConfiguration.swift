@@ -17,12 +17,15 @@ public struct StreamClientConfiguration: Sendable {
     public var backoff: BackoffPolicy
     /// Messages kept in `messageHistory`, newest last.
     public var historyLimit: Int
-    /// Largest server message accepted.
+    /// Largest server message accepted (after inflating, when compressed).
     public var maxMessageBytes: Int
+    /// Offer permessage-deflate (RFC 7692) in the upgrade, so a server that
+    /// agrees sends large messages compressed. The client itself sends plain.
+    public var offerCompression: Bool
 
     public init(url: String, token: String, caPath: String? = nil, channels: [String] = [],
                 heartbeatInterval: Double = 15, connectTimeout: Double = 10, backoff: BackoffPolicy = BackoffPolicy(),
-                historyLimit: Int = 100, maxMessageBytes: Int = 16 << 20) {
+                historyLimit: Int = 100, maxMessageBytes: Int = 16 << 20, offerCompression: Bool = true) {
         self.url = url
         self.token = token
         self.caPath = caPath
@@ -32,6 +35,7 @@ public struct StreamClientConfiguration: Sendable {
         self.backoff = backoff
         self.historyLimit = historyLimit
         self.maxMessageBytes = maxMessageBytes
+        self.offerCompression = offerCompression
     }
 }
 

@@ -63,6 +63,9 @@ public struct StreamWelcome: Sendable, Equatable {
     public let heartbeatSeconds: Double?
     /// The patterns this token may subscribe to.
     public let channels: [String]
+    /// permessage-deflate as agreed in this session's upgrade; nil when the
+    /// server declined (or the client did not offer it).
+    public var compression: NegotiatedCompression? = nil
 }
 
 /// The answer to the client's subscribe on a (re)connect.

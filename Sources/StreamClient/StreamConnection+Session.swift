@@ -48,7 +48,7 @@ extension StreamConnection {
         do {
             socket = try ClientWebSocket(endpoint: endpoint, token: configuration.token, caPath: configuration.caPath,
                                          timeout: configuration.connectTimeout, maxMessageBytes: configuration.maxMessageBytes,
-                                         registerFD: { setPendingFD($0) })
+                                         offerCompression: configuration.offerCompression, registerFD: { setPendingFD($0) })
         } catch let refusal as ClientWebSocket.Refusal {
             setSocket(nil, connected: false)
             return (.refused(status: refusal.status, error: refusal.error, message: refusal.message,
@@ -164,7 +164,7 @@ extension StreamConnection {
             let welcome = StreamWelcome(session: data["session"] as? String ?? "", subject: data["subject"] as? String ?? "",
                                         expiresAt: data["expires_at"] as? String,
                                         heartbeatSeconds: (data["heartbeat_s"] as? NSNumber)?.doubleValue,
-                                        channels: data["channels"] as? [String] ?? [])
+                                        channels: data["channels"] as? [String] ?? [], compression: socket.compression)
             let now = Self.now()
             session.connectedAt = now
             session.nextPingAt = now + session.heartbeat

@@ -15,6 +15,11 @@ import WebSocket
 /// message once and in order across reconnects. A message in another epoch
 /// is always delivered, after an `.epochChanged` event.
 ///
+/// The upgrade offers permessage-deflate (RFC 7692) unless
+/// `offerCompression` is off; when the server agrees, its compressed
+/// messages are inflated (within `maxMessageBytes`) before anything else
+/// sees them, and `StreamWelcome.compression` says so. The client sends plain.
+///
 /// It stops for good on 401/403 refusals and on closes 4001/4003; anything
 /// else (refused connection, 503, 1001, 4008, 4029, a dead link) is retried
 /// with exponential backoff and full jitter.

@@ -45,6 +45,10 @@ enum BenchCommand {
       --concurrency C            handshakes: concurrent workers (default 64)
       --connections N            idle: connections to open (default 10000)
       --open-concurrency N       connection attempts in flight while opening (default 256)
+      --compression              every connection offers permessage-deflate (RFC 7692) and inflates
+                                 what arrives compressed; the table says how many agreed
+      --payload-bytes N          fanout, ladder: pad each message's data to about N bytes with
+                                 signal-shaped JSON (default: a bare ~100-byte tick); data.t_ns stays
       --threads N                generator event loops (default: available cores, here \(EventLoopGroup.availableCores))
       --server-pid PID           read the server's CPU and memory from /proc/PID (a local server)
                                  instead of its GET /metrics
@@ -65,13 +69,16 @@ enum BenchCommand {
     process, so it is exact against any server. Server CPU is read from process_cpu_seconds_total
     in the server's /metrics at the edges of the measured window, and shown as % of one core and
     as CPU time per delivered message (fanout) or per handshake; bench CPU shows when the
-    generator itself is the limit (near 100 % per thread).
+    generator itself is the limit (near 100 % per thread). Bytes per message (fanout, ladder)
+    are what the subscribers read during the window, by arrival, divided by the stream messages
+    that arrived: WebSocket frames (TLS plaintext) and TLS records (what TCP carried).
 
     EXAMPLE:
       streamd serve --policies policies-bench &
       streamd token issue --policies policies-bench --sub bench --role bench-subscriber > sub.token
       streamd token issue --policies policies-bench --sub bench-feed --role bench-publisher > pub.token
       streamd bench fanout --token-file sub.token --publisher-token-file pub.token --subscribers 1000 --rate 50
+      streamd bench fanout --token-file sub.token --publisher-token-file pub.token --compression --payload-bytes 2000
     """
 
     static func run(_ arguments: [String]) -> Int32 {

@@ -4,7 +4,8 @@ import StreamClient
 /// `streamd subscribe`: a reconnecting client that prints messages as they come.
 enum SubscribeCommand {
     static let help = """
-    USAGE: streamd subscribe [--url wss://127.0.0.1:8443/ws] (--token T | --token-file F) [--ca FILE] [--json] CHANNEL...
+    USAGE: streamd subscribe [--url wss://127.0.0.1:8443/ws] (--token T | --token-file F) [--ca FILE] [--json]
+                             [--no-compression] CHANNEL...
 
     Subscribes to the channels and prints each message on one line; reconnects
     with backoff and recovers what it missed (since), so no message is shown
@@ -15,6 +16,8 @@ enum SubscribeCommand {
     numbering started over; its messages are shown, not dropped as seen):
       recovery_failed order:acct-1 reason=epoch_changed since=41 since_epoch=E1 epoch=E2 last_seq=12 replay_from=1
       epoch_changed signal:EURUSD previous_epoch=E1 previous_seq=5 epoch=E2 replay_from=1 (no recovery_failed notice)
+    It offers permessage-deflate (RFC 7692): a server that agrees sends large
+    messages compressed, and the connected line ends with "(permessage-deflate)".
     Exit 0 on SIGINT or SIGTERM, 1 when the server refuses the token or the
     permission (401, 403, close 4001 or 4003).
 
@@ -25,6 +28,7 @@ enum SubscribeCommand {
       --ca FILE            CA to verify the server with (default certs/ca.pem if present, else the system store)
       --json               print each message's JSON as received
       --heartbeat SECONDS  application ping interval, and the silence that counts as a dead link (default 15)
+      --no-compression     do not offer permessage-deflate: every message arrives uncompressed
       -h, --help           show this help
     """
 
@@ -33,6 +37,7 @@ enum SubscribeCommand {
         var options = ClientOptions(defaultURL: "wss://127.0.0.1:8443/ws")
         var json = false
         var heartbeat = 15.0
+        var offerCompression = true
         let configuration: StreamClientConfiguration
         do {
             while let flag = reader.nextFlag() {
@@ -41,6 +46,7 @@ enum SubscribeCommand {
                 case "-h", "--help": print(help); return 0
                 case "--json": json = true
                 case "--heartbeat": heartbeat = try reader.number(for: flag)
+                case "--no-compression": offerCompression = false
                 default: throw ArgumentReader.Problem("unknown option \(flag)")
                 }
             }
@@ -53,7 +59,7 @@ enum SubscribeCommand {
                 throw ArgumentReader.Problem(error.description)
             }
             configuration = StreamClientConfiguration(url: options.url, token: bearer, caPath: options.caPath, channels: reader.positionals,
-                                                      heartbeatInterval: heartbeat)
+                                                      heartbeatInterval: heartbeat, offerCompression: offerCompression)
         } catch let problem as ArgumentReader.Problem {
             return CommandOutput.usageError("streamd subscribe: \(problem)", help: help)
         } catch {
@@ -66,7 +72,7 @@ enum SubscribeCommand {
         let client = StreamConnection(configuration: configuration) { event in
             switch event {
             case .connected(let welcome):
-                note("connected: session \(welcome.session) as \(welcome.subject)")
+                note("connected: session \(welcome.session) as \(welcome.subject)\(welcome.compression == nil ? "" : " (permessage-deflate)")")
             case .subscribed(let result):
                 for denial in result.denied { note("denied \(denial.channel): \(denial.reason)") }
             case .message(let message):

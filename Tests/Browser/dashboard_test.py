@@ -149,6 +149,41 @@ def fetch(port, ca, path):
         connection.close()
 
 
+def metric(port, ca, name):
+    """One counter from GET /metrics, or -1 when it is not there."""
+    context = ssl.create_default_context(cafile=ca)
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+    try:
+        connection.request("GET", "/metrics")
+        for line in connection.getresponse().read().decode().splitlines():
+            if line.startswith(name + " "):
+                return int(float(line.split()[-1]))
+        return -1
+    finally:
+        connection.close()
+
+
+def handshake_extensions(cdp):
+    """Sec-WebSocket-Extensions of the page's WebSocket upgrade answer, from the
+    Network domain (enabled before the page connected). Network is then turned
+    off and its events dropped: the upgrade request carries the token (as a
+    subprotocol), and every later frame would pile up in the event list."""
+    try:
+        event = cdp.wait_event("Network.webSocketHandshakeResponseReceived", 20)
+        headers = event["params"]["response"].get("headers", {})
+        return next((v for k, v in headers.items() if k.lower() == "sec-websocket-extensions"), "")
+    finally:
+        cdp.call("Network.disable")
+        cdp.events = [e for e in cdp.events if not e["method"].startswith("Network.")]
+
+
+def big_signal(model):
+    """A signal of about 2 KB (over compression.min_bytes), so it travels compressed."""
+    factors = [{"factor": f"f{i}", "score": round(0.1 + (i * 37 % 90) / 100, 2), "horizon": "1h"} for i in range(44)]
+    return {"symbol": "EURUSD", "side": "sell", "strength": 0.7, "confidence": 70.0, "model": model,
+            "timeframe": "H1", "factors": factors}
+
+
 def spki_hash(der):
     """base64(sha256(SubjectPublicKeyInfo)) of a DER certificate, via the openssl CLI."""
     if not der or not shutil.which("openssl"):
@@ -371,8 +406,12 @@ def main():
         check(cdp.evaluate("document.getElementById('status').dataset.state") == "idle",
               "without a token the page stays disconnected")
         cdp.evaluate(f"sessionStorage.setItem('streamd.token', {json.dumps(token)}); true")
+        cdp.call("Network.enable")  # to see the WebSocket upgrade's answer headers
         cdp.call("Page.reload", {"ignoreCache": True})
         cdp.wait_event("Page.loadEventFired", 20)
+        extensions = handshake_extensions(cdp)
+        check(extensions.startswith("permessage-deflate") and "server_no_context_takeover" in extensions,
+              "Chromium offered permessage-deflate and streamd agreed", extensions or "no Sec-WebSocket-Extensions answer")
 
         state = None
         deadline = time.monotonic() + 20
@@ -447,6 +486,20 @@ def main():
                     break
                 cdp.pump(0.5)
             check([False] in states and states[-1] == [True], "a signal is greyed once its valid_until passes", str(states[-3:]))
+            # A 2 KB signal goes out compressed; Chromium inflates it and the table shows it.
+            before = metric(port, ca, "streamd_compressed_frames_total")
+            status = publish(port, ca, publisher, {"channel": "signal:EURUSD", "data": big_signal("CompressedProbe")})
+            check(status == 200, "publish a 2 KB signal", f"status {status}")
+            probe = "[...document.querySelectorAll('#signals tbody tr')].filter((r) => r.cells[2].textContent === 'CompressedProbe').length"
+            shown = 0
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not shown:
+                shown = cdp.evaluate(probe)
+                if not shown:
+                    cdp.pump(0.25)
+            after = metric(port, ca, "streamd_compressed_frames_total")
+            check(shown == 1 and after > before, "a compressed 2 KB signal is inflated and rendered",
+                  f"rows {shown}, compressed frames {before} -> {after}")
         else:
             print("# DASH_PUBLISHER_TOKEN not set: XSS and expiry checks skipped", flush=True)
 
