@@ -34,28 +34,30 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "NetCore", dependencies: ["CLinux"]),
+        // Shared low-level helpers every layer may use (the lock ThreadSanitizer understands).
+        .target(name: "Base"),
+        .target(name: "NetCore", dependencies: ["CLinux", "Base"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         // RFC 3339 time stamps and JSON string literals: the text every layer writes.
         .target(name: "TextFormat"),
         .target(name: "WebSocket", dependencies: ["TextFormat", "CZlib"]),
-        .target(name: "Auth", dependencies: ["CJWT", "TLS", "TextFormat"]),
+        .target(name: "Auth", dependencies: ["CJWT", "TLS", "TextFormat", "Base"]),
         .target(name: "Policy"),
-        .target(name: "Audit", dependencies: ["TLS", "TextFormat"]),
+        .target(name: "Audit", dependencies: ["TLS", "TextFormat", "Base"]),
         // Shared messages keep their compressed frames beside the plain ones.
-        .target(name: "Broadcast", dependencies: ["WebSocket"]),
-        .target(name: "Metrics"),
+        .target(name: "Broadcast", dependencies: ["WebSocket", "Base"]),
+        .target(name: "Metrics", dependencies: ["Base"]),
         .target(name: "DemoFeed", dependencies: ["TextFormat"]),
         .target(
             name: "StreamServer",
-            dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed", "Redis", "TextFormat"],
+            dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed", "Redis", "TextFormat", "Base"],
             resources: [.copy("Dashboard")]
         ),
         .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket"]),
         // A non-blocking Redis client on the event loops; hiredis parses replies.
         .target(name: "Redis", dependencies: ["CHiredis", "NetCore"]),
         // The load generator behind `streamd bench`.
-        .target(name: "StreamBench", dependencies: ["NetCore", "TLS", "WebSocket", "StreamClient", "Metrics", "TextFormat"]),
+        .target(name: "StreamBench", dependencies: ["NetCore", "TLS", "WebSocket", "StreamClient", "Metrics", "TextFormat", "Base"]),
         .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit"]),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
@@ -69,7 +71,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "NetCore"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "NetCore", "Base"]),
         .testTarget(name: "StreamBenchTests", dependencies: ["StreamBench"]),
         .testTarget(
             name: "IntegrationTests",

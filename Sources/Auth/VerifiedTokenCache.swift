@@ -1,4 +1,4 @@
-import Synchronization
+import Base
 
 /// Tokens whose signature this verifier has already checked, by their exact
 /// bytes: a client that reconnects with the same token (a reconnect storm,
@@ -11,7 +11,7 @@ import Synchronization
 /// cache belongs to one verifier, so a key or revocation reload starts empty.
 final class VerifiedTokenCache: Sendable {
     private let capacity: Int
-    private let entries = Mutex<[[UInt8]: Claims]>([:])
+    private let entries = Lock<[[UInt8]: Claims]>([:])
 
     /// `capacity` 0 turns the cache off.
     init(capacity: Int) { self.capacity = max(0, capacity) }

@@ -1,3 +1,4 @@
+import Base
 import Synchronization
 import WebSocket
 
@@ -60,24 +61,30 @@ public final class FrameCompressor: @unchecked Sendable {  // confined to its ow
 }
 
 /// The compressed variants of one message, made on first need.
-final class CompressedVariants: Sendable {
+final class CompressedVariants: @unchecked Sendable {  // `others` only under the message's stripe lock
     /// The usual window (15 bits): read without a lock once made.
     let standard = AtomicLazyReference<CompressedFrame>()
-    /// Made one at a time, so no window size is ever compressed twice.
-    let others = Mutex<[Int: CompressedFrame]>([:])
+    /// Other windows (a client that asked for a smaller one), made one at a time.
+    var others: [Int: CompressedFrame] = [:]
+
+    /// Making a variant takes one of a few shared locks, chosen by the
+    /// message, so no window size is compressed twice and no message
+    /// carries a lock of its own (it would cost two allocations per publish).
+    static let stripes = (0..<16).map { _ in Lock(()) }
+    var stripe: Lock<Void> { CompressedVariants.stripes[Int((UInt(bitPattern: ObjectIdentifier(self)) >> 4) & 15)] }
 }
 
 extension StreamMessage {
     func compressed(windowBits: Int, using compressor: FrameCompressor) -> CompressedFrame {
         if windowBits == 15, let made = variants.standard.load() { return made }
-        return variants.others.withLock { table in
+        return variants.stripe.withLock { _ in
             if windowBits == 15 {
                 if let made = variants.standard.load() { return made }
                 return variants.standard.storeIfNil(compressor.compress(frame, windowBits: 15))
             }
-            if let made = table[windowBits] { return made }
+            if let made = variants.others[windowBits] { return made }
             let made = compressor.compress(frame, windowBits: windowBits)
-            table[windowBits] = made
+            variants.others[windowBits] = made
             return made
         }
     }

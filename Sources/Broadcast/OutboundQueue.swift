@@ -162,6 +162,30 @@ public struct OutboundQueue: Sendable {
         return popped
     }
 
+    /// Drops every queued stream message and keeps the control frames in
+    /// order: for a client being closed as too slow, whose backlog it will
+    /// recover with `since`, so the close frame need not wait behind it.
+    /// Returns how many messages were dropped.
+    @discardableResult
+    public mutating func dropStreamMessages() -> Int {
+        var kept = RingBuffer<Slot>()
+        var dropped = 0
+        while let slot = slots.popFirst() {
+            switch slot {
+            case .control: kept.append(slot)
+            case .stream: dropped += 1
+            case .dropped: break
+            }
+        }
+        slots = kept
+        count -= dropped
+        streamBytes = 0
+        conflatableBytes = 0
+        conflatableOrder.reset()
+        conflatableByChannel = [:]
+        return dropped
+    }
+
     /// Gives back all storage once the queue is empty: an idle connection
     /// then owns no heap memory for its queue.
     public mutating func releaseMemory() {

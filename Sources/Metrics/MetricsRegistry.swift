@@ -1,4 +1,4 @@
-import Synchronization
+import Base
 
 /// The server's metrics, rendered as Prometheus text exposition format 0.0.4
 /// for `GET /metrics`.
@@ -20,7 +20,7 @@ public final class MetricsRegistry: Sendable {
         var familyIndex: [String: Int] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// `shards` is the number of event loops; one more shard is kept for
     /// threads that are not loops (index `shards`, also `otherShard`).

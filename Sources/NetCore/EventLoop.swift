@@ -1,3 +1,4 @@
+import Base
 import CLinux
 import Glibc
 import Synchronization
@@ -33,7 +34,7 @@ public final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private var slots: [Slot] = []
-    private let inbox = Mutex<[@Sendable () -> Void]>([])
+    private let inbox = Lock<[@Sendable () -> Void]>([])
     private let wakePending = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
     private var timers = TimerQueue()

@@ -1,3 +1,4 @@
+import Base
 import CLinux
 import Glibc
 import Synchronization
@@ -5,7 +6,7 @@ import Synchronization
 /// N event loops, each on its own thread (one per core by default).
 public final class EventLoopGroup: @unchecked Sendable {
     public let loops: [EventLoop]
-    private let threads = Mutex<[pthread_t]>([])
+    private let threads = Lock<[pthread_t]>([])
     private let roundRobin = Atomic<Int>(0)
 
     public init(loopCount: Int) throws(SystemError) {

@@ -1,3 +1,4 @@
+import Base
 import Dispatch
 import Metrics
 import NetCore
@@ -171,8 +172,8 @@ extension HandshakePool: LoopConfined {}
 
 /// Answers collected from several loops.
 final class Answers<T: Sendable>: Sendable {
-    private let slots: Mutex<[T?]>
-    init(count: Int) { slots = Mutex([T?](repeating: nil, count: count)) }
+    private let slots: Lock<[T?]>
+    init(count: Int) { slots = Lock([T?](repeating: nil, count: count)) }
     func set(_ index: Int, _ value: T) { slots.withLock { $0[index] = value } }
     func values() -> [T] { slots.withLock { $0.map { $0! } } }
 }

@@ -1,8 +1,8 @@
 import Audit
 import Auth
+import Base
 import NetCore
 import Policy
-import Synchronization
 
 /// The current token verifier and policy, swapped whole on reload, plus the
 /// counters that span loops: connection attempts per address and open
@@ -14,13 +14,13 @@ final class AccessControl: Sendable {
         let generation: Int
     }
 
-    private let current: Mutex<Snapshot>
-    private let attempts: Mutex<AttemptLimiter>
-    private let sessionsBySubject = Mutex<[String: Int]>([:])
+    private let current: Lock<Snapshot>
+    private let attempts: Lock<AttemptLimiter>
+    private let sessionsBySubject = Lock<[String: Int]>([:])
 
     init(verifier: TokenVerifier, policy: PolicySet) {
-        current = Mutex(Snapshot(verifier: verifier, policy: policy, generation: 1))
-        attempts = Mutex(AttemptLimiter(attemptsPerMinute: policy.attemptsPerMinutePerAddress))
+        current = Lock(Snapshot(verifier: verifier, policy: policy, generation: 1))
+        attempts = Lock(AttemptLimiter(attemptsPerMinute: policy.attemptsPerMinutePerAddress))
     }
 
     var snapshot: Snapshot { current.withLock { $0 } }

@@ -1,8 +1,8 @@
+import Base
 import Broadcast
 import Dispatch
 import Metrics
 import NetCore
-import Synchronization
 import TextFormat
 import WebSocket
 
@@ -43,7 +43,7 @@ public final class Broadcaster: @unchecked Sendable {
     /// All channel state behind one lock. Held while handing a message to
     /// the loops, so every loop sees a channel's messages in seq order, and
     /// while a subscriber reads history, so replay and live never overlap.
-    let channels: Mutex<ChannelTable>
+    let channels: Lock<ChannelTable>
     let durable: DurableLog?
     let logger: Logger
     /// Set before the loops start when the server runs with `--redis`: the
@@ -116,7 +116,7 @@ public final class Broadcaster: @unchecked Sendable {
         } catch {
             throw ServerStartupError("streams.data_directory \(settings.dataDirectory): \(error)")
         }
-        channels = Mutex(table)
+        channels = Lock(table)
     }
 
     /// Publishes `dataJSON` (a JSON object's text) on `channel` and calls
@@ -169,7 +169,7 @@ public final class Broadcaster: @unchecked Sendable {
         if cluster != nil, contexts.contains(where: { $0.loop.isInLoop }) {
             throw PublishError(code: "unavailable", description: "in cluster mode, publish from an event loop with the completion form")
         }
-        let answer = Mutex<Result<PublishReceipt, PublishError>?>(nil)
+        let answer = Lock<Result<PublishReceipt, PublishError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         publish(channel: channel, dataJSON: dataJSON, expiresAtMilliseconds: expiresAtMilliseconds, idempotencyKey: idempotencyKey) { result in
             answer.withLock { $0 = result }

@@ -66,9 +66,15 @@ extension Connection {
 
     /// A reliable message did not fit: the client is too far behind to be
     /// kept whole. It reconnects and recovers with `since`.
-    private func slowConsumer(_ session: Session) {
+    func slowConsumer(_ session: Session) {
         guard phase == .webSocket else { return }
         audit("slow_consumer", "closed", reason: "queue_full", details: [("queued_bytes", .int(Int64(outboundBytes)))])
+        // The backlog is what the client will recover with `since`: dropped
+        // here, so the close frame follows what is already on its way instead
+        // of waiting behind megabytes a slow reader may not drain within
+        // close_timeout_s (it would then see the TCP close and no 4008).
+        dropQueuedStreamMessages()
+        session.replays.removeAll()
         close(.slowConsumer, reason: "too far behind; reconnect and recover with since")
     }
 

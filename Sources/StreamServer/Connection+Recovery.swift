@@ -210,8 +210,7 @@ extension Connection {
             return true
         case .dropped, .overflow:
             context.metrics.slowConsumerCloses.increment(shard: context.shard)
-            audit("slow_consumer", "closed", reason: "queue_full", details: [("queued_bytes", .int(Int64(outboundBytes)))])
-            close(.slowConsumer, reason: "too far behind; reconnect and recover with since")
+            slowConsumer(session)
             return false
         }
     }

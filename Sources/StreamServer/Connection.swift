@@ -214,6 +214,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
 
     var outboundBytes: Int { outbound.byteCount + tls.pendingCiphertextCount }
 
+    func dropQueuedStreamMessages() { outbound.dropStreamMessages() }
+
     func scheduleFlush() {
         context.loop.requestFlush(self)
     }

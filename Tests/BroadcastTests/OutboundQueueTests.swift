@@ -123,6 +123,20 @@ final class OutboundQueueTests: XCTestCase {
         XCTAssertEqual(queue.count, 2)
     }
 
+    func testDroppingStreamMessagesKeepsControlFramesInOrder() {
+        var queue = OutboundQueue(limitBytes: 1000)
+        _ = queue.enqueue(testMessage("order:a", 1), policy: .reliable)
+        queue.enqueueControl([UInt8](repeating: 2, count: 10))
+        _ = queue.enqueue(testMessage("tick:A", 3), policy: .conflate)
+        queue.enqueueControl([UInt8](repeating: 4, count: 10))
+        XCTAssertEqual(queue.dropStreamMessages(), 2)
+        XCTAssertEqual(queue.count, 2)
+        XCTAssertEqual(queue.streamBytes, 0)
+        XCTAssertEqual(queue.enqueue(testMessage("tick:A", 5), policy: .conflate), .queued, "conflation bookkeeping starts afresh")
+        XCTAssertEqual(tags(drainAll(&queue)), [2, 4, 5])
+        XCTAssertTrue(queue.isEmpty)
+    }
+
     func testControlFramesAlwaysQueueAndDoNotCountAgainstTheLimit() {
         var queue = OutboundQueue(limitBytes: 20)
         XCTAssertEqual(queue.enqueue(testMessage("order:a", 1, size: 20), policy: .reliable), .queued)

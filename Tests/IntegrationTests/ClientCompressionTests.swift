@@ -139,7 +139,10 @@ final class ClientCompressionTests: XCTestCase {
         let step = try XCTUnwrap(result.steps.first)
         XCTAssertEqual(step.compressedSubscribers, 10)
         XCTAssertGreaterThan(step.acked, 0)
-        XCTAssertEqual(step.delivered, step.acked * 10, "every subscriber inflated every message and found its t_ns")
+        // Counted by arrival inside the window: a message acked just before its
+        // end may be delivered just after it, so allow a message per subscriber each side.
+        XCTAssertLessThanOrEqual(abs(Int(step.delivered) - Int(step.acked) * 10), 2 * 10,
+                                 "every subscriber inflated every message and found its t_ns (\(step.delivered) for \(step.acked) acked)")
         XCTAssertEqual(step.gaps, 0)
         XCTAssertTrue(step.disconnects.isEmpty, "\(step.disconnects)")
         let payload = try XCTUnwrap(step.wire.payloadBytesPerMessage)

@@ -1,7 +1,7 @@
+import Base
 import Foundation
 import NetCore
 import Redis
-import Synchronization
 import XCTest
 
 /// One event loop on its own thread, and RedisConnections that live on it.
@@ -111,8 +111,8 @@ final class TestConnection: @unchecked Sendable {
 
 /// A value shared between the loop thread and the test thread.
 final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
+    private let mutex: Lock<Value>
+    init(_ value: Value) { mutex = Lock(value) }
     func withLock<R>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
     var value: Value { withLock { $0 } }
 }
