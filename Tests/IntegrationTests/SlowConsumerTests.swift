@@ -16,6 +16,11 @@ final class SlowConsumerTests: XCTestCase {
             $0.limits.maxOutboundBytes = 65536
             $0.limits.conflateAfterBytes = 32768
             $0.streams.historyDepth = 5000
+            // The stalled reader must still drain what the kernel buffered
+            // before it reaches the 4008 close frame; a slow machine (or
+            // ThreadSanitizer) can take longer than the default 5 s, and the
+            // server then drops the socket without the frame ever leaving.
+            $0.limits.closeTimeout = 60
         }
         producer = try server.session(token: TestServer.token(sub: "feed", roles: ["producer"]), timeoutSeconds: 20)
     }
