@@ -10,7 +10,7 @@ import Glibc
 public final class Lock<State>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Touched only with `mutex` held.
-    private var state: State
+    @usableFromInline var state: State
 
     public init(_ state: State) {
         self.state = state
@@ -29,7 +29,7 @@ public final class Lock<State>: @unchecked Sendable {
     public func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
         lock()
         defer { unlock() }
-        return try body(&stateStorage)
+        return try body(&state)
     }
 
     @usableFromInline
@@ -38,9 +38,4 @@ public final class Lock<State>: @unchecked Sendable {
     @usableFromInline
     func unlock() { pthread_mutex_unlock(mutex) }
 
-    @usableFromInline
-    var stateStorage: State {
-        _read { yield state }
-        _modify { yield &state }
-    }
 }

@@ -190,7 +190,7 @@ extension Broadcaster {
                 do {
                     switch try durable.read(channel: channel, epoch: epoch, from: from, maxCount: maxCount, maxBytes: maxBytes) {
                     case .records(let records):
-                        let messages = records.filter { !$0.isExpired(atMilliseconds: now) }.map { StreamMessage(record: $0, epoch: epoch) }
+                        let messages = records.map { StreamMessage(record: $0, epoch: epoch) }.filter { !$0.isExpired(atMilliseconds: now) }
                         let next = from + UInt64(records.count)
                         return .messages(messages, next: next, caughtUp: next > last, lastSeq: last)
                     case .missing(let nextAvailable):
@@ -207,17 +207,4 @@ extension Broadcaster {
     }
 }
 
-extension PublishReceipt {
-    /// The `data` of an `ack` (and the tail of an HTTPS result): `{"seq":N,"epoch":"E"}`, `"duplicate":true` for a repeat.
-    var json: String {
-        // Epochs are [a-z0-9] (`Epoch.isWellFormed`): nothing to escape.
-        #"{"seq":\#(seq),"epoch":"\#(epoch)"\#(duplicate ? #","duplicate":true"# : "")}"#
-    }
-}
 
-extension DurableRecord {
-    func isExpired(atMilliseconds now: Int64) -> Bool {
-        guard let expiresAtMilliseconds else { return false }
-        return expiresAtMilliseconds <= now
-    }
-}

@@ -19,6 +19,12 @@ public struct PublishReceipt: Sendable, Equatable {
         self.epoch = epoch
         self.duplicate = duplicate
     }
+
+    /// The `data` of an `ack` (and the tail of an HTTPS result): `{"seq":N,"epoch":"E"}`, `"duplicate":true` for a repeat.
+    var json: String {
+        // Epochs are [a-z0-9] (`Epoch.isWellFormed`): nothing to escape.
+        #"{"seq":\#(seq),"epoch":"\#(epoch)"\#(duplicate ? #","duplicate":true"# : "")}"#
+    }
 }
 
 /// Why a publish was not accepted.

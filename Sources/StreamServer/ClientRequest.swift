@@ -31,13 +31,18 @@ struct ClientRequest {
         return .success(ClientRequest(type: type, id: id, object: object))
     }
 
+    /// A JSON number that is an exact integer (not a boolean, within 2^53).
+    static func exactInteger(_ value: Any?) -> Int64? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }  // "c": a JSON boolean
+        let double = number.doubleValue
+        guard double.rounded() == double, abs(double) < 9_007_199_254_740_992 else { return nil }
+        return Int64(double)
+    }
+
     /// Ids are echoed verbatim: integers and short strings only.
     private static func echoableID(_ value: Any?) -> String? {
+        if let integer = exactInteger(value) { return String(integer) }
         switch value {
-        case let number as NSNumber where String(cString: number.objCType) != "c":  // "c": a JSON boolean
-            let double = number.doubleValue
-            guard double.rounded() == double, abs(double) < 9_007_199_254_740_992 else { return nil }
-            return String(Int64(double))
         case let string as String where string.utf8.count <= 128:
             return JSONStringEscaper.quoted(string)
         default:

@@ -180,7 +180,6 @@ extension Connection {
             guard let ms = AuditQuery.parseTime(text) else { return nil }
             expires = ms
         }
-        if let key = skim.idempotencyKey, IdempotencyKey.problem(with: key) != nil { return nil }
         return PublishItem(channel: channel, dataJSON: String(decoding: payload[data], as: UTF8.self), expiresAtMilliseconds: expires,
                            idempotencyKey: skim.idempotencyKey)
     }

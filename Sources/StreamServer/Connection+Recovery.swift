@@ -75,10 +75,7 @@ extension Connection {
     }
 
     private static func nonNegativeInteger(_ value: Any) -> UInt64? {
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }  // "c": a JSON boolean
-        let double = number.doubleValue
-        guard double >= 0, double.rounded() == double, double < 9_007_199_254_740_992 else { return nil }
-        return UInt64(double)
+        ClientRequest.exactInteger(value).flatMap { $0 >= 0 ? UInt64($0) : nil }
     }
 
     /// The plans for every granted channel with a `since`, in request order.

@@ -319,16 +319,15 @@ final class RedisCluster: ClusterBus, @unchecked Sendable {
                     let local = broadcaster.position(of: channel)
                     let current = (try? reply.get())?.string
                     let after = current != nil && current == local?.epoch ? local?.lastSeq ?? 0 : 0
+                    let done = {
+                        remaining -= 1
+                        if remaining == 0 { finish() }
+                    }
                     guard current != nil else {
                         settle(channel, fetched: [])
-                        remaining -= 1
-                        if remaining == 0 { finish() }
-                        return
+                        return done()
                     }
-                    fetch(channel, after: after) {
-                        remaining -= 1
-                        if remaining == 0 { finish() }
-                    }
+                    fetch(channel, after: after, then: done)
                 }
             }
         }
