@@ -14,7 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# name: source targets, then the entry files (beside the shared support file).
+# name: source targets (a target's folder, or one Target/File.swift), then the
+# entry files (beside the shared support file).
 targets=(
   "http_request:TextFormat WebSocket:http_request.swift"
   "frame_reader_server:TextFormat WebSocket:frame_reader_server.swift frame_reader_support.swift"
@@ -22,7 +23,13 @@ targets=(
   "utf8:TextFormat WebSocket:utf8.swift"
   "inflate:TextFormat WebSocket:inflate.swift"
   "extensions:TextFormat WebSocket:extensions.swift"
+  "resp:Redis/RESPParser.swift Redis/RESPValue.swift Redis/RESPCommand.swift Redis/RedisError.swift:resp.swift"
+  "durable_log:Base TextFormat WebSocket Broadcast:durable_log.swift"
+  "audit_verifier:Base TLS TextFormat Audit:audit_verifier.swift"
 )
+
+# The streamd targets a fuzz module may be made of (their imports are dropped).
+project_modules="$(ls Sources | grep -v '^C' | paste -sd'|')"
 
 names() { for entry in "${targets[@]}"; do echo "${entry%%:*}"; done; }
 
@@ -33,15 +40,20 @@ build() {
   files="$(echo "$entry" | cut -d: -f3)"
   dir=".build-fuzz/$name"
   rm -rf "$dir/src"; mkdir -p "$dir/src" "$dir/corpus" "$dir/artifacts"
-  for target in $sources; do
-    for file in Sources/"$target"/*.swift; do
+  for source in $sources; do
+    case "$source" in
+      *.swift) list="Sources/$source" ;;
+      *) list="$(ls Sources/"$source"/*.swift)" ;;
+    esac
+    for file in $list; do
       # One module: imports of the other streamd targets go.
-      sed -E '/^(public |internal )?import (TextFormat|WebSocket|Broadcast|Base)$/d' "$file" >"$dir/src/$target-$(basename "$file")"
+      sed -E "/^(public |internal |@testable )?import ($project_modules)\$/d" "$file" \
+        >"$dir/src/$(basename "$(dirname "$file")")-$(basename "$file")"
     done
   done
   for file in $files; do cp "Tests/Fuzz/targets/$file" "$dir/src/fuzz-$file"; done
   swiftc -parse-as-library -sanitize=fuzzer,address -O -g -module-name FuzzTarget \
-    -I Sources/CZlib -lz "$dir"/src/*.swift -o "$dir/fuzzer" 2>"$dir/build.log" || {
+    -I Sources/CZlib -I Sources/COpenSSL -I Sources/CHiredis -lz -lssl -lcrypto -lhiredis "$dir"/src/*.swift -o "$dir/fuzzer" 2>"$dir/build.log" || {
       grep -E "error" "$dir/build.log" | head -20; echo "fuzz: $name did not build ($dir/build.log)"; exit 1; }
 }
 
