@@ -23,3 +23,7 @@ scripts/cluster-test.sh
 echo "==> dashboard in a real browser (headless Chromium) and the JS client's unit tests"
 scripts/browser-test.sh
 scripts/python-client-test.sh
+echo "==> the unit and integration tests again under ThreadSanitizer"
+scripts/sanitize.sh thread
+echo "==> fuzz smoke: every libFuzzer target over its seed corpus for a few seconds"
+scripts/fuzz.sh "${STREAMD_FUZZ_SECONDS:-10}"
