@@ -80,3 +80,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Every import is internal unless a file says `public import`, and a member is
+// visible only where its module is imported: what a module exposes is what it
+// means to.
+for target in package.targets where target.type == .regular || target.type == .executable {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

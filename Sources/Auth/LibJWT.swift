@@ -1,4 +1,4 @@
-import CJWT
+internal import CJWT
 import Glibc
 
 /// The only file that speaks to libjwt, which issues tokens.

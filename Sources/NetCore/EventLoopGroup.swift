@@ -1,5 +1,5 @@
 import Base
-import CLinux
+internal import CLinux
 import Glibc
 import Synchronization
 

@@ -1,4 +1,4 @@
-import CLinux
+internal import CLinux
 import Glibc
 
 /// Non-blocking TCP socket operations on a raw descriptor. Ownership stays with

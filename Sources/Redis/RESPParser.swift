@@ -1,4 +1,4 @@
-import CHiredis
+internal import CHiredis
 
 /// An incremental RESP2 reply parser: bytes go in as they arrive from the
 /// socket, whole replies come out. hiredis's reader does the parsing (it is

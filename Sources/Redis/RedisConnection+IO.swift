@@ -1,4 +1,4 @@
-import NetCore
+public import NetCore
 
 /// Bytes in, replies matched; bytes out, once per loop turn.
 extension RedisConnection {

@@ -1,4 +1,4 @@
-import NetCore
+public import NetCore
 
 /// One TCP connection to Redis, living on one event loop.
 ///

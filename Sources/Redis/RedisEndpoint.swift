@@ -1,4 +1,4 @@
-import NetCore
+public import NetCore
 
 /// Where a Redis server is and how to log in: parsed from
 /// `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`. The host is resolved when

@@ -1,4 +1,4 @@
-import StreamClient
+public import StreamClient
 
 /// Where a run is aimed: the server's WebSocket endpoint and the tokens to use.
 public struct BenchTarget: Sendable {

@@ -1,6 +1,6 @@
-import Glibc
-import NetCore
-import StreamClient
+public import Glibc
+public import NetCore
+public import StreamClient
 
 /// Reads the server's CPU seconds and resident memory: from its `/metrics`
 /// (works against a remote server), or from /proc for a local process id.

@@ -1,3 +1,4 @@
+import Foundation
 /// The server's answer to the upgrade request, read from the first bytes of
 /// plaintext: a 101, or a refusal with its status and JSON error body.
 public struct UpgradeAnswer: Sendable, Equatable {

@@ -1,6 +1,6 @@
-import Glibc
-import NetCore
-import TLS
+public import Glibc
+public import NetCore
+public import TLS
 
 /// A TLS client connection on a blocking socket: for command-line tools and
 /// tests, where one thread talks to one server. Reads time out after

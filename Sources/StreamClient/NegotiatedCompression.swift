@@ -1,4 +1,4 @@
-import WebSocket
+public import WebSocket
 
 /// permessage-deflate (RFC 7692) from the client's side, as values: the
 /// header a client offers, and what the server's answer means. Clients here

@@ -1,3 +1,4 @@
+import Foundation
 /// What a `StreamConnection` connects to and how it behaves when the link fails.
 public struct StreamClientConfiguration: Sendable {
     /// `wss://host:port/ws`; the port defaults to 443.

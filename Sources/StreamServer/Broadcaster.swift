@@ -1,10 +1,10 @@
-import Base
-import Broadcast
-import Dispatch
-import Metrics
-import NetCore
-import TextFormat
-import WebSocket
+public import Base
+public import Broadcast
+public import Dispatch
+public import Metrics
+public import NetCore
+public import TextFormat
+public import WebSocket
 
 /// What a publish was given: its place in the channel's numbering.
 public struct PublishReceipt: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import Synchronization
 import Auth
 import NetCore
 import Policy

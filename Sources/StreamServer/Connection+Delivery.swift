@@ -1,3 +1,7 @@
+import WebSocket
+import Synchronization
+import Policy
+import Metrics
 import Audit
 import Broadcast
 import NetCore

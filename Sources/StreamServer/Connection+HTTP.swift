@@ -1,3 +1,5 @@
+import Synchronization
+import Metrics
 import Audit
 import Auth
 import NetCore

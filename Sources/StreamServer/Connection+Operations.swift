@@ -1,3 +1,4 @@
+import Metrics
 import Audit
 import Auth
 import Broadcast

@@ -1,3 +1,4 @@
+import WebSocket
 import NetCore
 
 /// Answers that wait on the cluster bus (a publish's seq, a session slot):

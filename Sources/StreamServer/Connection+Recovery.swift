@@ -1,3 +1,5 @@
+import Policy
+import Metrics
 import Audit
 import Broadcast
 import Foundation

@@ -1,3 +1,5 @@
+import Synchronization
+import Metrics
 import Audit
 import Broadcast
 import NetCore

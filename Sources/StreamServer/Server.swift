@@ -1,3 +1,4 @@
+import WebSocket
 import Audit
 import Auth
 import Broadcast

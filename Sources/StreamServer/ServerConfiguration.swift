@@ -1,5 +1,5 @@
-import Audit
-import Auth
+public import Audit
+public import Auth
 
 /// Everything an operator can set. Defaults are the documented ones; the
 /// README's "Configuration and limits" table lists each field under the same name.

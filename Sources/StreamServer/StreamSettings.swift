@@ -1,4 +1,4 @@
-import Broadcast
+public import Broadcast
 
 /// History, durability and slow-consumer behaviour of the five streams.
 public struct StreamSettings: Sendable, Codable, Equatable {

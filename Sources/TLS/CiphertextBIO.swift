@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// The BIO between OpenSSL and a `TLSConnection`: reads come from the connection's
 /// leftover and borrowed input, writes go to its pending queue. One `BIO_METHOD` is

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 public struct DevCertificatePaths: Sendable, Equatable {
     public var caCertificate: String

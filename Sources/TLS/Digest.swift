@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// One-shot hashes (WebSocket accept keys, audit chains). The algorithms are fetched
 /// once: OpenSSL 3 looks a name up through its provider tables on every implicit fetch.

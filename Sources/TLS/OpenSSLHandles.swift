@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// Owns one `X509`; freed in deinit.
 final class X509Certificate {

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// Cryptographically secure random bytes from OpenSSL's DRBG (masking keys, serials, ids).
 public enum SecureRandom {

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// A signature verification key decoded once and prepared for its one
 /// scheme, for callers (JWT verification) that check many signatures with

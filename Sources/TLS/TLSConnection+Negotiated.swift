@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// What the handshake agreed on, and session resumption.
 extension TLSConnection {

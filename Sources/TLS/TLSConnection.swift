@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 public enum TLSHandshakeResult: Sendable {
     case complete

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import COpenSSL
+internal import COpenSSL
 
 extension TLSContext {
     /// Every certificate in the PEM text, leaf first. An empty result or a damaged block

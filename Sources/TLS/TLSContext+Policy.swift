@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 extension TLSContext {
     /// Protocol policy for the listening side; see the constants on `TLSContext`.

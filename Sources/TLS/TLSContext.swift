@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// One `SSL_CTX`: certificates, protocol policy and the session cache. Immutable after
 /// init, so every event loop shares the same instance (OpenSSL locks its session cache).

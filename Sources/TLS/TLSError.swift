@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// A TLS failure, worded for the operator: it names the file, the peer check or the
 /// OpenSSL call that failed, followed by whatever OpenSSL put on its error queue.

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// A resumable TLS session (client side): hand it to the next connection to the same
 /// server with `TLSConnection.setSession(_:)` to skip the full handshake.

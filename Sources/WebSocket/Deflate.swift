@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 
 /// Raw DEFLATE for permessage-deflate (RFC 7692 §7.2), one message at a
 /// time: every message is a self-contained stream (no context taken over),
