@@ -47,7 +47,7 @@ let package = Package(
         // Shared messages keep their compressed frames beside the plain ones.
         .target(name: "Broadcast", dependencies: ["WebSocket", "Base"]),
         .target(name: "Metrics", dependencies: ["Base"]),
-        .target(name: "DemoFeed", dependencies: ["TextFormat"]),
+        .target(name: "DemoFeed", dependencies: ["TextFormat", "Base"]),
         .target(
             name: "StreamServer",
             dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed", "Redis", "TextFormat", "Base"],
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "AuthTests", dependencies: ["Auth"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "TextFormat"]),
-        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "WebSocket"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "WebSocket", "Base"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient"]),

@@ -1,3 +1,5 @@
+import Base
+
 /// The simulated market behind `streamd serve --demo`: ticks, model signals,
 /// SMC ideas, order lifecycles and prepared payloads for a few symbols and
 /// two demo accounts, like the original system's `scripts/test_websocket.py`.

@@ -1,3 +1,5 @@
+import Base
+
 /// One instrument of the demo market, in integer points (units of its last
 /// quoted decimal), and its current mid price.
 struct MarketSymbol: Sendable {

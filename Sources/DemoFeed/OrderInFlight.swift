@@ -1,3 +1,5 @@
+import Base
+
 /// One demo order between its `new` update and its last: either
 /// new → partially_filled → filled, or new → cancelled.
 struct OrderInFlight: Sendable {

@@ -8,24 +8,21 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     init(storage: sockaddr_storage) {
         var storage = storage
+        let family = Int32(storage.ss_family) == AF_INET6 ? AF_INET6 : AF_INET
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        if Int32(storage.ss_family) == AF_INET6 {
-            let (addr, port) = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ($0.pointee.sin6_addr, $0.pointee.sin6_port) }
+        let networkPort = withUnsafeMutableBytes(of: &storage) { raw -> UInt16 in
+            // inet_ntop reads the address field of the family's own layout.
+            if family == AF_INET6 {
+                let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self)
+                inet_ntop(AF_INET6, &address.pointee.sin6_addr, &buffer, socklen_t(buffer.count))
+                return address.pointee.sin6_port
             }
-            var a = addr
-            inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count))
-            self.port = UInt16(bigEndian: port)
-            self.family = AF_INET6
-        } else {
-            let (addr, port) = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ($0.pointee.sin_addr, $0.pointee.sin_port) }
-            }
-            var a = addr
-            inet_ntop(AF_INET, &a, &buffer, socklen_t(buffer.count))
-            self.port = UInt16(bigEndian: port)
-            self.family = AF_INET
+            let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in.self)
+            inet_ntop(AF_INET, &address.pointee.sin_addr, &buffer, socklen_t(buffer.count))
+            return address.pointee.sin_port
         }
+        self.port = UInt16(bigEndian: networkPort)
+        self.family = family
         self.host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

@@ -1,18 +1,6 @@
+import Base
 import Broadcast
 import XCTest
-
-/// SplitMix64: a tiny seeded generator, so a failing run can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The queue's rules written the obvious way: an array, linear scans.
 private struct ReferenceQueue {
@@ -85,7 +73,7 @@ final class OutboundQueueModelTests: XCTestCase {
             ("tick:E", .conflate), ("order:a", .reliable), ("idea:X", .dropNewest), ("signal:Y", .dropNewest),
         ]
         for seed in UInt64(1)...20 {
-            var random = SeededGenerator(seed: seed)
+            var random = SplitMix64(seed: seed)
             let limit = Int.random(in: 50...300, using: &random)
             var queue = OutboundQueue(limitBytes: limit)
             var model = ReferenceQueue(limit: limit)

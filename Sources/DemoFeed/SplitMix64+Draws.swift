@@ -1,24 +1,11 @@
-/// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, fast, well-mixed
-/// generator, good enough to make a demo market look random.
+import Base
+
+/// The demo market's draws from SplitMix64, good enough to make it look random.
 ///
 /// The feed draws every number through the helpers here rather than the
 /// standard library's `random(in:using:)`, whose algorithm may change between
 /// toolchains; a seed then replays the same market on every build.
-struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// Uniform in `range` by multiply-and-take-the-high-word; the bias is
     /// below 2^-40 for the small ranges the feed uses.
     mutating func int(in range: ClosedRange<Int>) -> Int {
