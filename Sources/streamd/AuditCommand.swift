@@ -23,7 +23,7 @@ enum AuditCommand {
         var reader = ArgumentReader(Array(arguments.dropFirst()))
         var log: String?
         var query = AuditQuery()
-        do {
+        return CommandOutput.running("streamd audit \(sub)", help: help) {
             while let flag = reader.nextFlag() {
                 switch flag {
                 case "-h", "--help": print(help); return 0
@@ -58,10 +58,6 @@ enum AuditCommand {
             }
             try query.run(files: files) { print($0) }
             return 0
-        } catch let problem as ArgumentReader.Problem {
-            return CommandOutput.usageError("streamd audit \(sub): \(problem)", help: help)
-        } catch {
-            return CommandOutput.failure("streamd audit \(sub): \(error)")
         }
     }
 }

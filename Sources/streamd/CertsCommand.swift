@@ -19,11 +19,7 @@ enum CertsCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        guard arguments.first == "dev" else {
-            if arguments.first == "-h" || arguments.first == "--help" { print(help); return 0 }
-            FileHandle.standardError.write(Data("streamd certs: expected the subcommand 'dev'\n\n\(help)\n".utf8))
-            return 2
-        }
+        if let status = CommandOutput.subcommand("dev", of: "streamd certs", in: arguments, help: help) { return status }
         var reader = ArgumentReader(Array(arguments.dropFirst()))
         var directory = "certs"
         var hosts: [String] = []

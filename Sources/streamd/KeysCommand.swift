@@ -19,15 +19,12 @@ enum KeysCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        guard arguments.first == "generate" else {
-            if arguments.first == "-h" || arguments.first == "--help" { print(help); return 0 }
-            return CommandOutput.usageError("streamd keys: expected the subcommand 'generate'", help: help)
-        }
+        if let status = CommandOutput.subcommand("generate", of: "streamd keys", in: arguments, help: help) { return status }
         var reader = ArgumentReader(Array(arguments.dropFirst()))
         var kid: String?
         var directory = "certs"
         var force = false
-        do {
+        return CommandOutput.running("streamd keys generate", help: help) {
             while let flag = reader.nextFlag() {
                 switch flag {
                 case "-h", "--help": print(help); return 0
@@ -47,22 +44,6 @@ enum KeysCommand {
             try DevCertificates.writeECKeyPair(privateKeyPath: privatePath, publicKeyPath: publicPath, overwrite: force)
             print("wrote \(privatePath) (private, 0600)\n      \(publicPath) (public: add to auth.keys with kid \"\(kid)\", algorithm ES256)")
             return 0
-        } catch let problem as ArgumentReader.Problem {
-            return CommandOutput.usageError("streamd keys generate: \(problem)", help: help)
-        } catch {
-            return CommandOutput.failure("streamd keys generate: \(error)")
         }
-    }
-}
-
-enum CommandOutput {
-    static func usageError(_ message: String, help: String) -> Int32 {
-        FileHandle.standardError.write(Data("\(message)\n\n\(help)\n".utf8))
-        return 2
-    }
-
-    static func failure(_ message: String) -> Int32 {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
-        return 1
     }
 }

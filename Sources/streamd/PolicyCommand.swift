@@ -12,13 +12,10 @@ enum PolicyCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        guard arguments.first == "check" else {
-            if arguments.first == "-h" || arguments.first == "--help" { print(help); return 0 }
-            return CommandOutput.usageError("streamd policy: expected the subcommand 'check'", help: help)
-        }
+        if let status = CommandOutput.subcommand("check", of: "streamd policy", in: arguments, help: help) { return status }
         var reader = ArgumentReader(Array(arguments.dropFirst()))
         var directory: String?
-        do {
+        return CommandOutput.running("streamd policy check", failure: "invalid", help: help) {
             while let flag = reader.nextFlag() {
                 switch flag {
                 case "-h", "--help": print(help); return 0
@@ -34,10 +31,6 @@ enum PolicyCommand {
             }
             print("ok: \(policy.files.joined(separator: ", ")): roles \(policy.roleNames.sorted().joined(separator: ", "))")
             return 0
-        } catch let problem as ArgumentReader.Problem {
-            return CommandOutput.usageError("streamd policy check: \(problem)", help: help)
-        } catch {
-            return CommandOutput.failure("invalid: \(error)")
         }
     }
 }

@@ -32,7 +32,7 @@ enum PublishCommand {
         var reader = ArgumentReader(arguments)
         var options = ClientOptions(defaultURL: "https://127.0.0.1:8443")
         var file: String?, validUntil: String?, idempotencyKey: String?
-        do {
+        return CommandOutput.running("streamd publish", help: help) {
             while let flag = reader.nextFlag() {
                 if try options.take(flag, from: &reader) { continue }
                 switch flag {
@@ -78,10 +78,6 @@ enum PublishCommand {
             let results = (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["results"] as? [[String: Any]] ?? []
             for result in results { print(resultLine(result)) }
             return 0
-        } catch let problem as ArgumentReader.Problem {
-            return CommandOutput.usageError("streamd publish: \(problem)", help: help)
-        } catch {
-            return CommandOutput.failure("streamd publish: \(error)")
         }
     }
 

@@ -32,16 +32,13 @@ enum TokenCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        guard arguments.first == "issue" else {
-            if arguments.first == "-h" || arguments.first == "--help" { print(help); return 0 }
-            return CommandOutput.usageError("streamd token: expected the subcommand 'issue'", help: help)
-        }
+        if let status = CommandOutput.subcommand("issue", of: "streamd token", in: arguments, help: help) { return status }
         var configuration = ServerConfiguration()
         var reader = ArgumentReader(Array(arguments.dropFirst()))
         var subject: String?, roles: [String] = [], ttl: Int64 = 8 * 3600, channels: [String]?
         var keyPath: String?, kid: String?, algorithm = JWTAlgorithm.es256, policies: String?
         var issuer: String?, audience: String?, jti: String?
-        do {
+        return CommandOutput.running("streamd token issue", help: help) {
             if let index = arguments.firstIndex(of: "--config"), index + 1 < arguments.count {
                 configuration = try ConfigurationFile.load(arguments[index + 1])
             }
@@ -85,10 +82,6 @@ enum TokenCommand {
                 audience: audience ?? configuration.auth.audience, tokenID: jti)
             print(token)
             return 0
-        } catch let problem as ArgumentReader.Problem {
-            return CommandOutput.usageError("streamd token issue: \(problem)", help: help)
-        } catch {
-            return CommandOutput.failure("streamd token issue: \(error)")
         }
     }
 }

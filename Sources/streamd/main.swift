@@ -1,27 +1,17 @@
 import Foundation
 
-// streamd: entry point. Each subcommand lives in its own file.
+// streamd: entry point.
 let arguments = Array(CommandLine.arguments.dropFirst())
+/// Each subcommand lives in its own file and takes the arguments after its name.
+let commands: [String: ([String]) -> Int32] = [
+    "serve": ServeCommand.run, "certs": CertsCommand.run, "keys": KeysCommand.run, "token": TokenCommand.run,
+    "policy": PolicyCommand.run, "subscribe": SubscribeCommand.run, "publish": PublishCommand.run,
+    "audit": AuditCommand.run, "bench": BenchCommand.run,
+]
 let status: Int32
 switch arguments.first {
-case "serve":
-    status = ServeCommand.run(Array(arguments.dropFirst()))
-case "certs":
-    status = CertsCommand.run(Array(arguments.dropFirst()))
-case "keys":
-    status = KeysCommand.run(Array(arguments.dropFirst()))
-case "token":
-    status = TokenCommand.run(Array(arguments.dropFirst()))
-case "policy":
-    status = PolicyCommand.run(Array(arguments.dropFirst()))
-case "subscribe":
-    status = SubscribeCommand.run(Array(arguments.dropFirst()))
-case "publish":
-    status = PublishCommand.run(Array(arguments.dropFirst()))
-case "audit":
-    status = AuditCommand.run(Array(arguments.dropFirst()))
-case "bench":
-    status = BenchCommand.run(Array(arguments.dropFirst()))
+case let name? where commands[name] != nil:
+    status = commands[name]!(Array(arguments.dropFirst()))
 case "-h", "--help", "help", nil:
     print(Usage.main)
     status = arguments.isEmpty ? 2 : 0
