@@ -1,3 +1,4 @@
+public import Base
 internal import CLinux
 import Glibc
 

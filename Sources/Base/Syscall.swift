@@ -3,8 +3,8 @@ import Glibc
 /// The one door to the kernel: every call that reports failure as -1 and errno
 /// goes through here. EINTR is retried, EAGAIN becomes `.wouldBlock`, anything
 /// else is thrown with the function's name.
-@inline(__always)
-func syscall<T: FixedWidthInteger>(
+@inlinable @inline(__always)
+public func syscall<T: FixedWidthInteger>(
     _ function: @autoclosure () -> String, _ body: () -> T
 ) throws(SystemError) -> IOResult<T> {
     while true {
@@ -19,10 +19,12 @@ func syscall<T: FixedWidthInteger>(
     }
 }
 
-/// For calls that can never legitimately block (socket, bind, epoll_ctl...).
-@inline(__always)
+/// For calls that can never legitimately block (socket, bind, epoll_ctl...)
+/// and for blocking descriptors such as files, where EAGAIN is an error like
+/// any other (it is thrown with errno EAGAIN).
+@inlinable @inline(__always)
 @discardableResult
-func syscallNoBlock<T: FixedWidthInteger>(
+public func syscallNoBlock<T: FixedWidthInteger>(
     _ function: @autoclosure () -> String, _ body: () -> T
 ) throws(SystemError) -> T {
     switch try syscall(function(), body) {
