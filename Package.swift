@@ -34,15 +34,17 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // Shared low-level helpers every layer may use (the lock ThreadSanitizer understands).
+        // Shared low-level helpers every layer may use: the syscall door, the lock
+        // ThreadSanitizer understands, Base64, small-file reads, and the channel-name
+        // rules and kinds that Policy, Broadcast and StreamServer share.
         .target(name: "Base"),
         .target(name: "NetCore", dependencies: ["CLinux", "Base"]),
-        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        .target(name: "TLS", dependencies: ["COpenSSL", "Base"]),
         // RFC 3339 time stamps and JSON string literals: the text every layer writes.
         .target(name: "TextFormat"),
-        .target(name: "WebSocket", dependencies: ["TextFormat", "CZlib"]),
+        .target(name: "WebSocket", dependencies: ["TextFormat", "CZlib", "Base"]),
         .target(name: "Auth", dependencies: ["CJWT", "TLS", "TextFormat", "Base"]),
-        .target(name: "Policy"),
+        .target(name: "Policy", dependencies: ["Base"]),
         .target(name: "Audit", dependencies: ["TLS", "TextFormat", "Base"]),
         // Shared messages keep their compressed frames beside the plain ones.
         .target(name: "Broadcast", dependencies: ["WebSocket", "Base"]),
@@ -58,13 +60,13 @@ let package = Package(
         .target(name: "Redis", dependencies: ["CHiredis", "NetCore"]),
         // The load generator behind `streamd bench`.
         .target(name: "StreamBench", dependencies: ["NetCore", "TLS", "WebSocket", "StreamClient", "Metrics", "TextFormat", "Base"]),
-        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit"]),
+        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit", "Base"]),
 
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Base"]),
         .testTarget(name: "TextFormatTests", dependencies: ["TextFormat"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "NetCoreTests", dependencies: ["NetCore"]),
-        .testTarget(name: "AuthTests", dependencies: ["Auth"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AuthTests", dependencies: ["Auth", "Base"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "TextFormat"]),
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "WebSocket", "Base"]),

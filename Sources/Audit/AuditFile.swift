@@ -1,3 +1,4 @@
+import Base
 import Glibc
 
 /// The current file of an audit log family, opened for appending and locked against a
@@ -34,14 +35,14 @@ final class AuditFile {
         }
         var done = 0
         while done < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + done, $0.count - done) }
-            if count < 0 {
-                let code = errno
-                if code == EINTR { continue }
+            do throws(SystemError) {
+                done += try syscallNoBlock("write") {
+                    bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + done, $0.count - done) }
+                }
+            } catch {
                 if done > 0 && ftruncate(descriptor, off_t(size)) != 0 { truncationPending = true }
-                return code
+                return error.errno
             }
-            done += count
         }
         size += bytes.count
         return nil
@@ -137,11 +138,16 @@ final class AuditFile {
             var chunk = [UInt8](repeating: 0, count: offset - start)
             var filled = 0
             while filled < chunk.count {
-                let count = chunk.withUnsafeMutableBytes {
-                    pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(start + filled))
+                let count: Int
+                do throws(SystemError) {
+                    count = try syscallNoBlock("pread") {
+                        chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(start + filled)) }
+                    }
+                } catch {
+                    throw AuditError("cannot read audit log \(path): \(describe(error.errno))")
                 }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { throw AuditError("cannot read audit log \(path): \(describe(errno))") }
+                // The file shrank while being read.
+                if count == 0 { throw AuditError("cannot read audit log \(path): \(describe(errno))") }
                 filled += count
             }
             tail = chunk + tail

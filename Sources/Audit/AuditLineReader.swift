@@ -1,3 +1,4 @@
+import Base
 import Glibc
 
 /// Reads a file line by line in large chunks, for verify and query: a 64 MiB log is
@@ -53,13 +54,13 @@ final class AuditLineReader {
             buffer.removeSubrange(0..<start)
             start = 0
         }
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw AuditError("cannot read \(path): \(describe(errno))") }
-            if count == 0 { atEnd = true }
-            buffer.append(contentsOf: chunk[0..<count])
-            return
+        let count: Int
+        do throws(SystemError) {
+            count = try syscallNoBlock("read") { chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) } }
+        } catch {
+            throw AuditError("cannot read \(path): \(describe(error.errno))")
         }
+        if count == 0 { atEnd = true }
+        buffer.append(contentsOf: chunk[0..<count])
     }
 }

@@ -100,10 +100,8 @@ private struct SegmentReader {
         block = [UInt8](repeating: 0, count: size)
         var filled = 0
         while filled < size {
-            let got = block.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + filled, size - filled, off_t(offset + filled)) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw LogFiles.failure("pread", path, errno)
+            let got = try LogFiles.retrying("pread", path) {
+                block.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + filled, size - filled, off_t(offset + filled)) }
             }
             if got == 0 { break }
             filled += got

@@ -1,7 +1,9 @@
+import Base
 import Glibc
 
-/// The durable log's one door to the kernel: every call retries EINTR and
-/// turns a failure into an error naming the call, the file and errno.
+/// The durable log's file calls: each goes through Base's `syscallNoBlock`
+/// (EINTR retried) and turns a failure into an error naming the call, the file
+/// and errno.
 enum LogFiles {
     static func failure(_ call: String, _ path: String, _ code: Int32) -> DurableLogError {
         DurableLogError("\(call)(\(path)): \(String(cString: strerror(code))) (errno \(code))")
@@ -9,12 +11,11 @@ enum LogFiles {
 
     /// Runs `body` until it does not fail with EINTR.
     @discardableResult
-    static func retrying<R: BinaryInteger>(_ call: String, _ path: String, _ body: () -> R) throws(DurableLogError) -> R {
-        while true {
-            let result = body()
-            if result >= 0 { return result }
-            let code = errno
-            if code != EINTR { throw failure(call, path, code) }
+    static func retrying<R: FixedWidthInteger>(_ call: String, _ path: String, _ body: () -> R) throws(DurableLogError) -> R {
+        do throws(SystemError) {
+            return try syscallNoBlock(call, body)
+        } catch {
+            throw failure(call, path, error.errno)
         }
     }
 
@@ -31,13 +32,9 @@ enum LogFiles {
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(DurableLogError) {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
-            if written < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                throw failure("write", path, code)
+            offset += try retrying("write", path) {
+                bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
             }
-            offset += written
         }
     }
 
@@ -47,11 +44,8 @@ enum LogFiles {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress!, raw.count) }
-            if count < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                throw failure("read", path, code)
+            let count = try retrying("read", path) {
+                chunk.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress!, raw.count) }
             }
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[..<count])
@@ -82,10 +76,10 @@ enum LogFiles {
 
     /// Removes `path`; one already gone is not an error.
     static func unlinkIfPresent(_ path: String) throws(DurableLogError) {
-        while Glibc.unlink(path) != 0 {
-            let code = errno
-            if code == ENOENT { return }
-            if code != EINTR { throw failure("unlink", path, code) }
+        do throws(SystemError) {
+            try syscallNoBlock("unlink") { Glibc.unlink(path) }
+        } catch {
+            if error.errno != ENOENT { throw failure("unlink", path, error.errno) }
         }
     }
 

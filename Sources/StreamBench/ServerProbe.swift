@@ -1,3 +1,4 @@
+import Base
 public import Glibc
 public import NetCore
 public import StreamClient
@@ -44,9 +45,9 @@ public enum ServerProbe: Sendable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            guard let n = try? syscallNoBlock("read", { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }), n > 0 else {
+                break
+            }
             bytes += chunk[..<n]
         }
         return String(decoding: bytes, as: UTF8.self)

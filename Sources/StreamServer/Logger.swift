@@ -1,3 +1,4 @@
+import Base
 import Glibc
 import NetCore
 import TextFormat
@@ -75,8 +76,8 @@ public struct Logger: Sendable {
         bytes.withUnsafeMutableBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { break }
+                guard let n = try? syscallNoBlock("write", { Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }), n > 0 else { break }
+                offset += n
             }
         }
     }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import StreamClient
 
@@ -116,9 +117,9 @@ enum SubscribeCommand {
     private static func writeOut(_ text: String) -> Bool {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
+            guard let n = try? syscallNoBlock("write", { bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) } }), n > 0 else {
+                return false
+            }
             bytes = bytes.dropFirst(n)
         }
         return true
