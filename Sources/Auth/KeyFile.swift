@@ -1,3 +1,5 @@
+import Base
+
 /// Reads and checks key files so that a misconfigured key fails at startup
 /// (or reload) with the kid, the file and the problem, and every verification
 /// key is parsed there, once, for its one algorithm.
@@ -94,7 +96,7 @@ enum KeyFile {
 
     private static func read(kid: String, path: String) throws(AuthConfigurationError) -> [UInt8] {
         do {
-            return try FileContents.read(path, limit: sizeLimit)
+            return try FileContents.configurationFile(path, limit: sizeLimit)
         } catch {
             throw AuthConfigurationError("\(kid): \(error.description)")
         }

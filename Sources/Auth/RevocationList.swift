@@ -1,3 +1,5 @@
+import Base
+
 /// The revoked token ids (`jti`) file: one id per line; blank lines and
 /// lines starting with `#` are ignored; surrounding whitespace is trimmed.
 public enum RevocationList {
@@ -6,7 +8,7 @@ public enum RevocationList {
     public static func load(path: String) throws(AuthConfigurationError) -> Set<String> {
         let bytes: [UInt8]
         do {
-            bytes = try FileContents.read(path, limit: sizeLimit)
+            bytes = try FileContents.configurationFile(path, limit: sizeLimit)
         } catch {
             throw AuthConfigurationError("revocation list \(error.description)")
         }

@@ -1,3 +1,5 @@
+import Base
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -12,30 +14,14 @@ enum FileAccess {
 
     /// Reads a whole (small) file. `role` names it in errors, e.g. "certificate file".
     static func read(_ path: String, role: String) throws(TLSError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            throw TLSError("\(role) \(path) \(describe(errno: errno))")
-        }
-        defer { close(fd) }
-        var info = stat()
-        if fstat(fd, &info) != 0 {
-            throw TLSError("\(role) \(path) \(describe(errno: errno))")
-        }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw TLSError("\(role) \(path) is a directory, not a PEM file")
-        }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw TLSError("\(role) \(path) \(describe(errno: errno))")
-            }
-            if n == 0 { break }
-            contents.append(contentsOf: chunk[0..<n])
-            if contents.count > maximumPEMSize {
-                throw TLSError("\(role) \(path) is larger than \(maximumPEMSize) bytes; expected a PEM file")
+        let contents: [UInt8]
+        do throws(FileContents.Failure) {
+            contents = try FileContents.read(path, limit: maximumPEMSize, regularOnly: false)
+        } catch {
+            switch error {
+            case .system(let failure): throw TLSError("\(role) \(path) \(describe(errno: failure.errno))")
+            case .directory, .notRegularFile: throw TLSError("\(role) \(path) is a directory, not a PEM file")
+            case .tooLarge: throw TLSError("\(role) \(path) is larger than \(maximumPEMSize) bytes; expected a PEM file")
             }
         }
         if contents.isEmpty {
@@ -72,12 +58,11 @@ enum FileAccess {
         }
         var offset = 0
         while offset < contents.count {
-            let n = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw TLSError("cannot write \(path): \(String(cString: strerror(errno)))")
+            do throws(SystemError) {
+                offset += try syscallNoBlock("write") { contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) } }
+            } catch {
+                throw TLSError("cannot write \(path): \(String(cString: strerror(error.errno)))")
             }
-            offset += n
         }
     }
 
