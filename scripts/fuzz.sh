@@ -17,12 +17,12 @@ cd "$(dirname "$0")/.."
 # name: source targets (a target's folder, or one Target/File.swift), then the
 # entry files (beside the shared support file).
 targets=(
-  "http_request:TextFormat WebSocket:http_request.swift"
-  "frame_reader_server:TextFormat WebSocket:frame_reader_server.swift frame_reader_support.swift"
-  "frame_reader_client:TextFormat WebSocket:frame_reader_client.swift frame_reader_support.swift"
-  "utf8:TextFormat WebSocket:utf8.swift"
-  "inflate:TextFormat WebSocket:inflate.swift"
-  "extensions:TextFormat WebSocket:extensions.swift"
+  "http_request:Base TextFormat WebSocket:http_request.swift"
+  "frame_reader_server:Base TextFormat WebSocket:frame_reader_server.swift frame_reader_support.swift"
+  "frame_reader_client:Base TextFormat WebSocket:frame_reader_client.swift frame_reader_support.swift"
+  "utf8:Base TextFormat WebSocket:utf8.swift"
+  "inflate:Base TextFormat WebSocket:inflate.swift"
+  "extensions:Base TextFormat WebSocket:extensions.swift"
   "resp:Redis/RESPParser.swift Redis/RESPValue.swift Redis/RESPCommand.swift Redis/RedisError.swift:resp.swift"
   "durable_log:Base TextFormat WebSocket Broadcast:durable_log.swift"
   "audit_verifier:Base TLS TextFormat Audit:audit_verifier.swift"

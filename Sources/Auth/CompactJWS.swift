@@ -1,3 +1,5 @@
+import Base
+
 /// A token split into its three JWS Compact Serialization segments
 /// (RFC 7515 §7.1) with the header read by us, before any key is touched.
 struct CompactJWS {

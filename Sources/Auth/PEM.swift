@@ -1,3 +1,5 @@
+import Base
+
 /// One `-----BEGIN LABEL----- … -----END LABEL-----` block (RFC 7468).
 struct PEMBlock: Equatable {
     let label: String
@@ -8,7 +10,7 @@ struct PEMBlock: Equatable {
     /// Canonical text: what libjwt is given to sign with, whatever the file
     /// held around or inside the block.
     var text: String {
-        "-----BEGIN \(label)-----\n" + Base64.encode(der) + "-----END \(label)-----\n"
+        "-----BEGIN \(label)-----\n" + Base64.encode(der, lineLength: 64) + "-----END \(label)-----\n"
     }
 }
 

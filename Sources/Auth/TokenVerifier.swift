@@ -1,3 +1,5 @@
+import Base
+
 /// Verifies bearer tokens against a key ring and settings.
 ///
 /// Order matters and is fixed: size, structure and header; key by kid;

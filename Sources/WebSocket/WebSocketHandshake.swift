@@ -1,3 +1,5 @@
+import Base
+
 /// The server side of the opening handshake (RFC 6455 §4.2): check the
 /// request, compute the accept value, write the 101 answer.
 ///

@@ -1,5 +1,6 @@
 import XCTest
 
+import Base
 @testable import WebSocket
 
 final class Base64Tests: XCTestCase {

@@ -1,11 +1,13 @@
-/// Strict Base64 for JWS segments (RFC 7515 §2: base64url, no padding) and
-/// PEM bodies (RFC 7468: standard alphabet, padded, line-wrapped).
+/// Strict Base64 (RFC 4648): base64url without padding for JWS segments
+/// (RFC 7515 §2), the standard alphabet with padding for PEM bodies
+/// (RFC 7468) and `Sec-WebSocket-Key`/`Sec-WebSocket-Accept` (RFC 6455).
 ///
 /// Strict on purpose: lenient decoders (libjwt's among them) let a token that
 /// is not canonical base64url carry the same signature bytes under different
-/// text. Anything but the one canonical encoding is refused.
-enum Base64 {
-    enum Alphabet {
+/// text, and a handshake key must have exactly one spelling. Anything but the
+/// one canonical encoding is refused.
+public enum Base64 {
+    public enum Alphabet: Sendable {
         /// `A-Z a-z 0-9 - _`, no padding, no whitespace.
         case url
         /// `A-Z a-z 0-9 + /`, `=` padding required to a multiple of 4.
@@ -14,7 +16,7 @@ enum Base64 {
 
     /// The decoded bytes, or nil for anything outside the alphabet, padding
     /// where none belongs, an impossible length, or non-zero trailing bits.
-    static func decode(_ text: some Collection<UInt8>, alphabet: Alphabet) -> [UInt8]? {
+    public static func decode(_ text: some Collection<UInt8>, alphabet: Alphabet) -> [UInt8]? {
         var symbols = Array(text)
         switch alphabet {
         case .url:
@@ -47,22 +49,35 @@ enum Base64 {
         return output
     }
 
-    /// Standard alphabet with padding, wrapped at `lineLength` (PEM uses 64).
-    static func encode(_ bytes: [UInt8], lineLength: Int = 64) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    /// Standard alphabet, padded.
+    public static func decode(_ text: String) -> [UInt8]? {
+        decode(text.utf8, alphabet: .standard)
+    }
+
+    /// Standard alphabet with padding, on one line.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        let input = Array(bytes)
         var out: [UInt8] = []
+        out.reserveCapacity((input.count + 2) / 3 * 4)
         var index = 0
-        while index < bytes.count {
-            let b0 = UInt32(bytes[index])
-            let b1 = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
-            let b2 = index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0
+        while index < input.count {
+            let b0 = UInt32(input[index])
+            let b1 = index + 1 < input.count ? UInt32(input[index + 1]) : 0
+            let b2 = index + 2 < input.count ? UInt32(input[index + 2]) : 0
             let triple = (b0 << 16) | (b1 << 8) | b2
-            out.append(table[Int(triple >> 18) & 63])
-            out.append(table[Int(triple >> 12) & 63])
-            out.append(index + 1 < bytes.count ? table[Int(triple >> 6) & 63] : UInt8(ascii: "="))
-            out.append(index + 2 < bytes.count ? table[Int(triple) & 63] : UInt8(ascii: "="))
+            out.append(standardTable[Int(triple >> 18) & 63])
+            out.append(standardTable[Int(triple >> 12) & 63])
+            out.append(index + 1 < input.count ? standardTable[Int(triple >> 6) & 63] : UInt8(ascii: "="))
+            out.append(index + 2 < input.count ? standardTable[Int(triple) & 63] : UInt8(ascii: "="))
             index += 3
         }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Standard alphabet with padding, each line of at most `lineLength`
+    /// characters ending in "\n" (PEM uses 64).
+    public static func encode(_ bytes: some Collection<UInt8>, lineLength: Int) -> String {
+        let out = Array(encode(bytes).utf8)
         var wrapped = ""
         var start = 0
         while start < out.count {
@@ -73,6 +88,8 @@ enum Base64 {
         }
         return wrapped
     }
+
+    private static let standardTable = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static func sextet(_ symbol: UInt8, _ alphabet: Alphabet) -> UInt8? {
         switch symbol {
