@@ -1,4 +1,6 @@
 import Foundation
+import WebSocket
+
 /// The server's answer to the upgrade request, read from the first bytes of
 /// plaintext: a 101, or a refusal with its status and JSON error body.
 public struct UpgradeAnswer: Sendable, Equatable {
@@ -17,21 +19,15 @@ public struct UpgradeAnswer: Sendable, Equatable {
     /// Parses `bytes` once they hold a complete head (and, for a refusal, its
     /// Content-Length body). Header names are lower-cased.
     public static func parse(_ bytes: [UInt8], maxHeadBytes: Int = 16384) -> Parse {
-        guard let end = MessageScan.find([13, 10, 13, 10], in: bytes) else {
+        guard let head = HTTPResponseHead(bytes) else {
             return bytes.count > maxHeadBytes ? .malformed("the HTTP answer head is larger than \(maxHeadBytes) bytes") : .incomplete
         }
-        let head = String(decoding: bytes[..<(end - 4)], as: UTF8.self)
-        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-        let statusLine = lines.removeFirst().split(separator: " ", maxSplits: 2)
-        guard statusLine.count >= 2, statusLine[0].hasPrefix("HTTP/1."), let status = Int(statusLine[1]) else {
-            return .malformed("not an HTTP answer: \(String(head.prefix(60)))")
+        guard head.version.hasPrefix("HTTP/1."), let status = head.status else {
+            return .malformed("not an HTTP answer: \(String(head.text.prefix(60)))")
         }
         var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            headers[line[..<colon].lowercased()] = String(value)
-        }
+        for (name, value) in head.fields { headers[name.lowercased()] = value }
+        let end = head.bodyStart
         let length = status == 101 ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         guard bytes.count >= end + length else { return .incomplete }
         return .complete(UpgradeAnswer(status: status, headers: headers, body: Array(bytes[end..<(end + length)]),

@@ -1,3 +1,5 @@
+import WebSocket
+
 /// One HTTP/1.1 request and its answer over a blocking TLS connection.
 public struct HTTPAnswer: Sendable {
     public let status: Int
@@ -15,25 +17,16 @@ extension BlockingTLSConnection {
     /// Reads an HTTP response head and its Content-Length body from `buffer`
     /// (filling it from the connection as needed); consumed bytes are removed.
     public func readAnswer(buffer: inout [UInt8]) throws -> HTTPAnswer {
-        let separator: [UInt8] = [13, 10, 13, 10]
         while true {
-            if let end = buffer.firstRange(of: separator) {
-                let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
-                var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
-                let statusLine = lines.removeFirst().split(separator: " ")
-                let headers = lines.compactMap { line -> (String, String)? in
-                    guard let colon = line.firstIndex(of: ":") else { return nil }
-                    let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-                    return (String(line[..<colon]), String(value))
-                }
-                let length = Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
-                while buffer.count < end.upperBound + length {
+            if let head = HTTPResponseHead(buffer) {
+                let length = Int(head.field("content-length") ?? "0") ?? 0
+                while buffer.count < head.bodyStart + length {
                     guard try receive(into: &buffer) else { break }
                 }
-                let bodyEnd = min(buffer.count, end.upperBound + length)
-                let body = Array(buffer[end.upperBound..<bodyEnd])
+                let bodyEnd = min(buffer.count, head.bodyStart + length)
+                let body = Array(buffer[head.bodyStart..<bodyEnd])
                 buffer.removeSubrange(..<bodyEnd)
-                return HTTPAnswer(status: statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0, headers: headers, body: body)
+                return HTTPAnswer(status: head.status ?? 0, headers: head.fields, body: body)
             }
             guard try receive(into: &buffer) else { throw Failure("connection closed before an HTTP answer") }
         }
