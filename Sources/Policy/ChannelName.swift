@@ -1,15 +1,17 @@
+import Base
+
 /// Syntax of channel names as clients send them (section 4 of the protocol).
 ///
-/// A channel name is `kind:rest`: printable ASCII (0x21–0x7e, so no spaces or
-/// control bytes), at most `maxBytes` bytes, `kind` one of `tick`, `signal`,
-/// `order`, `idea`, `payload`, and `rest` not empty. Names are case-sensitive:
+/// A channel name is `kind:rest` by `ChannelNameRules`: printable ASCII
+/// (0x21–0x7e, so no spaces or control bytes), at most `maxBytes` bytes,
+/// `kind` one of the `ChannelKind`s, and here `rest` not empty. Names are case-sensitive:
 /// `order:ACCT-1` and `order:acct-1` are different channels. A subscribe
 /// request may end in one `*`, which makes it a pattern; nowhere else may `*`
 /// appear. `{` and `}` have no meaning in what clients send: only policy
 /// patterns and the token's `channels` claim treat `{sub}` as a placeholder.
 public enum ChannelName {
     /// The kinds of channel the protocol defines, in the order of its table.
-    public static let kinds: [String] = ["tick", "signal", "order", "idea", "payload"]
+    public static let kinds: [String] = ChannelKind.allCases.map(\.rawValue)
 
     /// The protocol's default limit on a channel name's length.
     public static let defaultMaxBytes = 128
@@ -30,8 +32,8 @@ public enum ChannelName {
     }
 }
 
-/// The single scanner behind channel names, request patterns and policy
-/// patterns, so the three can never disagree about what a name is.
+/// Policy's scanner over `ChannelNameRules` for channel names, request patterns
+/// and policy patterns, so the three can never disagree about what a name is.
 enum ChannelSyntax {
     /// A pattern split around its `{sub}` placeholder: `prefix{sub}suffix`, or
     /// just `prefix` (optionally followed by `*`) when there is no placeholder.
@@ -45,23 +47,22 @@ enum ChannelSyntax {
     static let placeholder = "{sub}"
 
     static func scan(_ text: String, maxBytes: Int, placeholders: Bool) -> Result<Parts, ChannelPatternError> {
-        let bytes = text.utf8
-        guard !bytes.isEmpty else { return .failure(.empty) }
-        guard bytes.count <= maxBytes else { return .failure(.tooLong(bytes: bytes.count, max: maxBytes)) }
-        for (offset, byte) in bytes.enumerated() where !(0x21...0x7E).contains(byte) {
-            return .failure(.notPrintableASCII(offset: offset))
+        let rest: Substring
+        switch ChannelNameRules.check(text, maxBytes: maxBytes, wildcard: .trailing) {
+        case .success(let parts): rest = parts.rest
+        case .failure(.empty): return .failure(.empty)
+        case .failure(.tooLong(let bytes, let max)): return .failure(.tooLong(bytes: bytes, max: max))
+        case .failure(.notPrintableASCII(let offset)): return .failure(.notPrintableASCII(offset: offset))
+        case .failure(.missingKind): return .failure(.missingKind)
+        case .failure(.unknownKind(let kind)): return .failure(.unknownKind(kind))
+        case .failure(.wildcard): return .failure(.misplacedWildcard)
         }
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return .failure(.missingKind) }
-        let kind = String(text[..<colon])
-        guard ChannelName.kinds.contains(kind) else { return .failure(.unknownKind(kind)) }
-        let rest = text[bytes.index(after: colon)...]
+        // An empty rest has no `*`, so checking it after the wildcard rule
+        // reports what checking it before would.
         guard !rest.isEmpty else { return .failure(.emptyName) }
-
-        let stars = rest.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "*") ? 1 : 0) }
         let isWildcard = rest.utf8.last == UInt8(ascii: "*")
-        guard stars == 0 || (stars == 1 && isWildcard) else { return .failure(.misplacedWildcard) }
         let literal = isWildcard ? rest.dropLast() : rest[...]
-        let head = String(text[...colon])
+        let head = String(text.dropLast(rest.count))
 
         guard placeholders else {
             return .success(Parts(prefix: head + literal, suffix: "", hasSubject: false, isWildcard: isWildcard))

@@ -399,23 +399,27 @@ protocol ClusterBus: AnyObject, Sendable {
     func releaseSession(subject: String, member: String)
 }
 
-/// Channel-name rules of the contract (section 3): printable ASCII, bounded
-/// length, a known kind; `*` only as the final character of a subscription.
+/// The server's wording for `ChannelNameRules` problems (contract section 3).
 enum ChannelRules {
     static func problem(with name: String, maxBytes: Int, allowWildcard: Bool) -> String? {
-        let bytes = name.utf8
-        if bytes.isEmpty { return "a channel name may not be empty" }
-        if bytes.count > maxBytes { return "channel names are at most \(maxBytes) bytes" }
-        for (offset, byte) in bytes.enumerated() {
-            guard byte >= 0x21 && byte <= 0x7e else { return "channel names are printable ASCII without spaces" }
-            if byte == UInt8(ascii: "*") && !(allowWildcard && offset == bytes.count - 1) {
-                return allowWildcard ? "'*' may only end a channel pattern" : "a channel to publish on may not contain '*'"
-            }
+        guard case .failure(let problem) = ChannelNameRules.check(name, maxBytes: maxBytes, wildcard: allowWildcard ? .trailing : .forbidden)
+        else { return nil }
+        switch problem {
+        case .empty: return "a channel name may not be empty"
+        case .tooLong(_, let max): return "channel names are at most \(max) bytes"
+        case .notPrintableASCII: return "channel names are printable ASCII without spaces"
+        case .wildcard: return allowWildcard ? "'*' may only end a channel pattern" : "a channel to publish on may not contain '*'"
+        case .missingKind, .unknownKind: return "channel \(name.debugDescription) must start with tick:, signal:, order:, idea: or payload:"
         }
-        guard ChannelKind(channel: name) != nil else {
-            return "channel \(name.debugDescription) must start with tick:, signal:, order:, idea: or payload:"
+    }
+
+    /// The problems that refuse a whole subscribe or unsubscribe request
+    /// (length and bytes) rather than one channel of it.
+    static func requestProblem(with name: String, maxBytes: Int) -> String? {
+        switch ChannelNameRules.check(name, maxBytes: maxBytes, wildcard: .trailing) {
+        case .failure(.tooLong), .failure(.notPrintableASCII): problem(with: name, maxBytes: maxBytes, allowWildcard: true)
+        default: nil
         }
-        return nil
     }
 }
 

@@ -92,11 +92,8 @@ extension Connection {
         var channels: [String] = []
         for item in list {
             guard let name = item as? String else { return .failure(RequestProblem(message: "every channel must be a string")) }
-            guard name.utf8.count <= state.limits.maxChannelNameBytes else {
-                return .failure(RequestProblem(message: "channel names are at most \(state.limits.maxChannelNameBytes) bytes"))
-            }
-            guard name.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }) else {
-                return .failure(RequestProblem(message: "channel names are printable ASCII without spaces"))
+            if let problem = ChannelRules.requestProblem(with: name, maxBytes: state.limits.maxChannelNameBytes) {
+                return .failure(RequestProblem(message: problem))
             }
             channels.append(name)
         }

@@ -1,3 +1,4 @@
+import Base
 public import Broadcast
 
 /// History, durability and slow-consumer behaviour of the five streams.

@@ -1,3 +1,4 @@
+import Base
 import Broadcast
 
 /// How instances share channels through Redis, as values and text: key
