@@ -55,9 +55,9 @@ let package = Package(
             dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed", "Redis", "TextFormat", "Base"],
             resources: [.copy("Dashboard")]
         ),
-        .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket"]),
+        .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket", "Base"]),
         // A non-blocking Redis client on the event loops; hiredis parses replies.
-        .target(name: "Redis", dependencies: ["CHiredis", "NetCore"]),
+        .target(name: "Redis", dependencies: ["CHiredis", "NetCore", "Base"]),
         // The load generator behind `streamd bench`.
         .target(name: "StreamBench", dependencies: ["NetCore", "TLS", "WebSocket", "StreamClient", "Metrics", "TextFormat", "Base"]),
         .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit", "Base"]),

@@ -1,4 +1,4 @@
-import Base
+public import Base
 /// One published message, encoded and framed once, then shared by every
 /// loop and every recipient (they hold a reference, never a copy).
 public final class StreamMessage: Sendable {

@@ -1,3 +1,5 @@
+public import Base
+internal import CLinux
 import Glibc
 
 extension SocketAddress {

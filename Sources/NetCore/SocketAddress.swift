@@ -1,3 +1,5 @@
+public import Base
+internal import CLinux
 import Glibc
 
 /// An IPv4 or IPv6 address and port, parsed from text or read from the kernel.

@@ -1,3 +1,4 @@
+import Base
 public import NetCore
 
 /// Bytes in, replies matched; bytes out, once per loop turn.

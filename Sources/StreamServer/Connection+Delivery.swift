@@ -3,6 +3,7 @@ import Synchronization
 import Policy
 import Metrics
 import Audit
+import Base
 import Broadcast
 import NetCore
 

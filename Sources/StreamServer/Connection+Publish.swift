@@ -1,5 +1,6 @@
 import Audit
 import Auth
+import Base
 import Broadcast
 import Foundation
 import NetCore

@@ -1,6 +1,7 @@
 import Policy
 import Metrics
 import Audit
+import Base
 import Broadcast
 import Foundation
 import NetCore

@@ -1,6 +1,7 @@
 import Synchronization
 import Metrics
 import Audit
+import Base
 import Broadcast
 import NetCore
 import TLS

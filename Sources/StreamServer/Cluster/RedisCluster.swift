@@ -1,3 +1,4 @@
+import Base
 import Broadcast
 import Metrics
 import NetCore
