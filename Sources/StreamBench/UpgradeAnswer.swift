@@ -28,7 +28,9 @@ public struct UpgradeAnswer: Sendable, Equatable {
         var headers: [String: String] = [:]
         for (name, value) in head.fields { headers[name.lowercased()] = value }
         let end = head.bodyStart
-        let length = status == 101 ? 0 : Int(headers["content-length"] ?? "0") ?? 0
+        guard let length = status == 101 ? 0 : head.contentLength else {
+            return .malformed("the HTTP answer's Content-Length is not a number: \(headers["content-length"] ?? "")")
+        }
         guard bytes.count >= end + length else { return .incomplete }
         return .complete(UpgradeAnswer(status: status, headers: headers, body: Array(bytes[end..<(end + length)]),
                                        rest: Array(bytes[(end + length)...])))

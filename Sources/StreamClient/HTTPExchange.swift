@@ -19,7 +19,9 @@ extension BlockingTLSConnection {
     public func readAnswer(buffer: inout [UInt8]) throws -> HTTPAnswer {
         while true {
             if let head = HTTPResponseHead(buffer) {
-                let length = Int(head.field("content-length") ?? "0") ?? 0
+                guard let length = head.contentLength else {
+                    throw Failure("the HTTP answer's Content-Length is not a number: \(head.field("content-length") ?? "")")
+                }
                 while buffer.count < head.bodyStart + length {
                     guard try receive(into: &buffer) else { break }
                 }

@@ -31,6 +31,16 @@ public struct HTTPResponseHead: Sendable {
         bodyStart = end.upperBound
     }
 
+    /// The body's length from Content-Length: 0 when there is none, nil
+    /// when it is not a plain decimal number (RFC 9110 §8.6: 1*DIGIT). A
+    /// peer's "-1" or "1e3" must never reach the slicing of a buffer.
+    public var contentLength: Int? {
+        guard let value = field("content-length") else { return 0 }
+        let digits = value.utf8.reversed().drop { $0 == 0x20 || $0 == 0x09 }
+        guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return digits.reversed().reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    }
+
     /// The first field called `name`, compared without case.
     public func field(_ name: String) -> String? {
         fields.first { $0.0.lowercased() == name.lowercased() }?.1

@@ -79,6 +79,22 @@ final class ParsingTests: XCTestCase {
         guard case .malformed = UpgradeAnswer.parse(Array("SSH-2.0-OpenSSH\r\n\r\n".utf8)) else { return XCTFail("garbage accepted") }
     }
 
+    /// A hostile server's Content-Length once crashed the parser (a negative
+    /// length reached the slicing of the buffer); now it is a malformed answer.
+    func testContentLengthThatIsNotADecimalNumberIsMalformed() {
+        for value in ["-1", "+5", "1e3", "0x10", "", "99999999999999999999", "12 34"] {
+            let answer = "HTTP/1.1 403 Forbidden\r\nContent-Length: \(value)\r\n\r\n{}"
+            guard case .malformed(let message) = UpgradeAnswer.parse(Array(answer.utf8)) else {
+                return XCTFail("Content-Length \(value) accepted")
+            }
+            XCTAssertTrue(message.contains("Content-Length"), message)
+        }
+        guard case .complete(let answer) = UpgradeAnswer.parse(Array("HTTP/1.1 403 Forbidden\r\nContent-Length: 2 \r\n\r\n{}".utf8)) else {
+            return XCTFail("a Content-Length with trailing blanks refused")
+        }
+        XCTAssertEqual(answer.body, Array("{}".utf8))
+    }
+
     func testFailureReasonsAndHints() {
         let tooMany = UpgradeAnswer(status: 429, headers: [:], body: Array(#"{"error":"too_many_attempts","message":"slow down"}"#.utf8), rest: [])
         XCTAssertEqual(BenchFailure.refused(tooMany).reason, "HTTP 429")
