@@ -1,7 +1,7 @@
 import Audit
 import Auth
+import Base
 import Broadcast
-import Foundation
 import NetCore
 import Policy
 import TextFormat
@@ -82,7 +82,7 @@ extension Connection {
     struct RequestProblem: Error { let message: String }
 
     private func channelList(_ request: ClientRequest) -> Result<[String], RequestProblem> {
-        guard let list = request.object["channels"] as? [Any], !list.isEmpty else {
+        guard let list = request.object["channels"]?.arrayValue, !list.isEmpty else {
             return .failure(RequestProblem(message: "\"channels\" must be a non-empty array of channel names"))
         }
         guard list.count <= state.limits.maxChannelsPerRequest else {
@@ -90,7 +90,7 @@ extension Connection {
         }
         var channels: [String] = []
         for item in list {
-            guard let name = item as? String else { return .failure(RequestProblem(message: "every channel must be a string")) }
+            guard let name = item.stringValue else { return .failure(RequestProblem(message: "every channel must be a string")) }
             guard name.utf8.count <= state.limits.maxChannelNameBytes else {
                 return .failure(RequestProblem(message: "channel names are at most \(state.limits.maxChannelNameBytes) bytes"))
             }
@@ -224,7 +224,7 @@ extension Connection {
     // MARK: refresh and expiry
 
     private func refresh(_ request: ClientRequest, _ session: Session) {
-        guard let token = request.object["token"] as? String else {
+        guard let token = request.object["token"]?.stringValue else {
             return sendError(id: request.id, code: "bad_request", "refresh needs a string \"token\"")
         }
         let access = state.access.snapshot
