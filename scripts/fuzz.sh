@@ -14,7 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# name: source targets, then the entry files (beside the shared support file).
+# name: source targets (a whole target, or one file as TARGET/FILE.swift),
+# then the entry files (beside the shared support file).
 targets=(
   "http_request:TextFormat WebSocket:http_request.swift"
   "frame_reader_server:TextFormat WebSocket:frame_reader_server.swift frame_reader_support.swift"
@@ -22,6 +23,8 @@ targets=(
   "utf8:TextFormat WebSocket:utf8.swift"
   "inflate:TextFormat WebSocket:inflate.swift"
   "extensions:TextFormat WebSocket:extensions.swift"
+  "json:Base:json.swift"
+  "client_ops:Base TextFormat StreamServer/ClientRequest.swift StreamServer/PublishSkim.swift:client_ops.swift"
 )
 
 names() { for entry in "${targets[@]}"; do echo "${entry%%:*}"; done; }
@@ -34,9 +37,12 @@ build() {
   dir=".build-fuzz/$name"
   rm -rf "$dir/src"; mkdir -p "$dir/src" "$dir/corpus" "$dir/artifacts"
   for target in $sources; do
-    for file in Sources/"$target"/*.swift; do
+    local paths=(Sources/"$target"/*.swift)
+    case "$target" in */*.swift) paths=("Sources/$target") ;; esac
+    for file in "${paths[@]}"; do
       # One module: imports of the other streamd targets go.
-      sed -E '/^(public |internal )?import (TextFormat|WebSocket|Broadcast|Base)$/d' "$file" >"$dir/src/$target-$(basename "$file")"
+      sed -E '/^(public |internal )?import (TextFormat|WebSocket|Broadcast|Base|Auth|Policy|Audit)$/d' "$file" \
+        >"$dir/src/${target%%/*}-$(basename "$file")"
     done
   done
   for file in $files; do cp "Tests/Fuzz/targets/$file" "$dir/src/fuzz-$file"; done
