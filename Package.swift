@@ -60,6 +60,7 @@ let package = Package(
         .target(name: "StreamBench", dependencies: ["NetCore", "TLS", "WebSocket", "StreamClient", "Metrics", "TextFormat", "Base"]),
         .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit", "TextFormat", "Base"]),
 
+        .testTarget(name: "BaseTests", dependencies: ["Base"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "TextFormatTests", dependencies: ["TextFormat"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
