@@ -1,13 +1,17 @@
 /// A JSON value (RFC 8259) as `JSONReader` gives it: exact types (a `true` is
 /// never a number, `1` is never a bool), objects in document order with no
 /// duplicate names, and numbers as the literal the sender wrote.
-public enum JSONValue: Equatable, Sendable {
+public enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral {
     case null
     case bool(Bool)
     case number(JSONNumber)
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+
+    public init(stringLiteral text: String) {
+        self = .string(text)
+    }
 
     public var objectValue: JSONObject? {
         if case .object(let members) = self { return members }
