@@ -40,8 +40,8 @@ let package = Package(
         .target(name: "Base"),
         .target(name: "NetCore", dependencies: ["CLinux", "Base"]),
         .target(name: "TLS", dependencies: ["COpenSSL", "Base"]),
-        // RFC 3339 time stamps and JSON string literals: the text every layer writes.
-        .target(name: "TextFormat"),
+        // RFC 3339 time stamps, JSON string literals and JSON values: the text every layer writes.
+        .target(name: "TextFormat", dependencies: ["Base"]),
         .target(name: "WebSocket", dependencies: ["TextFormat", "CZlib", "Base"]),
         .target(name: "Auth", dependencies: ["CJWT", "TLS", "TextFormat", "Base"]),
         .target(name: "Policy", dependencies: ["Base"]),
@@ -55,13 +55,14 @@ let package = Package(
             dependencies: ["NetCore", "TLS", "WebSocket", "Auth", "Policy", "Audit", "Broadcast", "Metrics", "DemoFeed", "Redis", "TextFormat", "Base"],
             resources: [.copy("Dashboard")]
         ),
-        .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket", "Base"]),
+        .target(name: "StreamClient", dependencies: ["NetCore", "TLS", "WebSocket", "TextFormat", "Base"]),
         // A non-blocking Redis client on the event loops; hiredis parses replies.
         .target(name: "Redis", dependencies: ["CHiredis", "NetCore", "Base"]),
         // The load generator behind `streamd bench`.
         .target(name: "StreamBench", dependencies: ["NetCore", "TLS", "WebSocket", "StreamClient", "Metrics", "TextFormat", "Base"]),
-        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit", "Base"]),
+        .executableTarget(name: "streamd", dependencies: ["StreamServer", "StreamClient", "StreamBench", "TLS", "Auth", "Policy", "Audit", "TextFormat", "Base"]),
 
+        .testTarget(name: "BaseTests", dependencies: ["Base"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Base"]),
         .testTarget(name: "TextFormatTests", dependencies: ["TextFormat"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),

@@ -26,6 +26,8 @@ targets=(
   "resp:Redis/RESPParser.swift Redis/RESPValue.swift Redis/RESPCommand.swift Redis/RedisError.swift:resp.swift"
   "durable_log:Base TextFormat WebSocket Broadcast:durable_log.swift"
   "audit_verifier:Base TLS TextFormat Audit:audit_verifier.swift"
+  "json:Base:json.swift"
+  "client_ops:Base TextFormat StreamServer/ClientRequest.swift StreamServer/PublishSkim.swift:client_ops.swift"
 )
 
 # The streamd targets a fuzz module may be made of (their imports are dropped).

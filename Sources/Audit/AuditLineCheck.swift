@@ -1,4 +1,4 @@
-import Foundation
+import Base
 import TLS
 
 /// The chain position of one line: what the next line must continue from.
@@ -30,13 +30,21 @@ enum AuditLineCheck {
     struct Checked {
         var link: AuditChainLink
         /// The parsed line, for notes (audit_gap) and queries.
-        var object: [String: Any]
+        var object: JSONObject
+    }
+
+    /// The writer's lines are flat; the bound is what JSONSerialization allowed.
+    static let maximumJSONDepth = 512
+
+    /// The line as a JSON object, read strictly (the writer never repeats a
+    /// name), or nil.
+    static func object(_ line: [UInt8]) -> JSONObject? {
+        (try? JSONReader.parse(line, maximumDepth: maximumJSONDepth, allowingByteOrderMark: true))?.objectValue
     }
 
     static func check(_ line: [UInt8]) throws(AuditLineProblem) -> Checked {
         if line.isEmpty { throw AuditLineProblem("empty line") }
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(line)), let object = parsed as? [String: Any]
-        else { throw AuditLineProblem("not a JSON object: the line is truncated or damaged") }
+        guard let object = object(line) else { throw AuditLineProblem("not a JSON object: the line is truncated or damaged") }
 
         let seqPrefix = Array(#"{"seq":"#.utf8)
         guard line.starts(with: seqPrefix), let (seq, afterSeq) = digits(in: line, from: seqPrefix.count),

@@ -1,5 +1,5 @@
-import Foundation
-import TextFormat
+public import Base
+public import TextFormat
 
 /// A filter over audit lines for `streamd audit query`. Every criterion that is set must
 /// match; time is a half-open range, `since <= time < until`, in milliseconds. Lines that
@@ -27,12 +27,12 @@ public struct AuditQuery: Sendable {
         self.until = until
     }
 
-    public func matches(line: [String: Any]) -> Bool {
-        if let subject, line["subject"] as? String != subject { return false }
-        if let event, line["event"] as? String != event { return false }
-        if let outcome, line["outcome"] as? String != outcome { return false }
+    public func matches(line: JSONObject) -> Bool {
+        if let subject, line["subject"]?.stringValue != subject { return false }
+        if let event, line["event"]?.stringValue != event { return false }
+        if let outcome, line["outcome"]?.stringValue != outcome { return false }
         if since != nil || until != nil {
-            guard let text = line["time"] as? String, let time = Self.parseTime(text) else { return false }
+            guard let text = line["time"]?.stringValue, let time = Self.parseTime(text) else { return false }
             if let since, time < since { return false }
             if let until, time >= until { return false }
         }
@@ -47,9 +47,7 @@ public struct AuditQuery: Sendable {
             let reader = try AuditLineReader(path: file)
             while let (line, _) = try reader.next() {
                 summary.linesRead += 1
-                guard let parsed = try? JSONSerialization.jsonObject(with: Data(line)),
-                    let object = parsed as? [String: Any]
-                else {
+                guard let object = AuditLineCheck.object(line) else {
                     summary.linesSkipped += 1
                     continue
                 }

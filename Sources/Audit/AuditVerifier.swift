@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Checks a family of audit files line by line: each line against its own hash, and each
@@ -112,10 +113,10 @@ public enum AuditVerifier {
                         problem: "continues from seq \(link.seq - 1) in an older file that was not given; "
                             + "the chain before it was not checked"))
             }
-            if checked.object["event"] as? String == "audit_gap" {
-                let lost = (checked.object["lost"] as? NSNumber)?.intValue ?? 0
-                let from = checked.object["lost_from"] as? String ?? "?"
-                let until = checked.object["lost_until"] as? String ?? "?"
+            if checked.object["event"]?.stringValue == "audit_gap" {
+                let lost = checked.object["lost"]?.numberValue?.exactInteger ?? 0
+                let from = checked.object["lost_from"]?.stringValue ?? "?"
+                let until = checked.object["lost_until"]?.stringValue ?? "?"
                 notes.append(
                     Problem(
                         file: file, line: lineNumber,

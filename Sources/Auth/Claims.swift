@@ -1,3 +1,5 @@
+import Base
+
 /// The claims of a verified token, typed. Times are unix seconds.
 public struct Claims: Sendable, Equatable {
     public let subject: String
@@ -37,7 +39,7 @@ public struct Claims: Sendable, Equatable {
 extension Claims {
     /// Types every claim we understand; other claims are ignored. Runs only
     /// on a payload whose signature has been verified.
-    init(payload members: [String: JSONValue], keyID: String) throws(TokenRejection) {
+    init(payload members: JSONObject, keyID: String) throws(TokenRejection) {
         guard let sub = members["sub"] else { throw .missingClaim("sub") }
         guard case .string(let subject) = sub else { throw .invalidClaim(name: "sub", problem: "is not a string") }
         guard !subject.isEmpty else { throw .invalidClaim(name: "sub", problem: "is empty") }

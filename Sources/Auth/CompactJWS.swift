@@ -3,6 +3,9 @@ import Base
 /// A token split into its three JWS Compact Serialization segments
 /// (RFC 7515 §7.1) with the header read by us, before any key is touched.
 struct CompactJWS {
+    /// Headers and claims are flat; a token nested deeper is an attack, not a token.
+    static let maximumJSONDepth = 16
+
     let header: JOSEHeader
     /// `header.payload`, the ASCII bytes exactly as received (RFC 7515 §5.2).
     let signingInput: ArraySlice<UInt8>
@@ -41,7 +44,7 @@ struct JOSEHeader {
     init(json: [UInt8]) throws(TokenRejection) {
         let parsed: JSONValue
         do {
-            parsed = try JSONParser.parse(json)
+            parsed = try JSONReader.parse(json, maximumDepth: CompactJWS.maximumJSONDepth)
         } catch {
             throw .malformed("header is not valid JSON")
         }

@@ -1,3 +1,6 @@
+import Base
+import TextFormat
+
 /// Signs tokens for `streamd token issue` and for tests, with a private key
 /// (ES256/RS256 PEM) or an HS256 secret file.
 public struct TokenIssuer: Sendable {
@@ -47,7 +50,7 @@ public struct TokenIssuer: Sendable {
         if let audience { claims["aud"] = .string(audience) }
 
         guard let token = LibJWTToken.sign(algorithm: algorithm, key: key, kid: kid,
-                                           claimsJSON: JSONValue.object(claims).serialized) else {
+                                           claimsJSON: JSONValue.object(JSONObject(claims.map { (key: $0.key, value: $0.value) })).serialized) else {
             throw AuthConfigurationError("\(kid): libjwt could not sign the token")
         }
         return token

@@ -67,13 +67,7 @@ public struct TokenVerifier: Sendable {
         guard let signature = Base64.decode(jws.signatureSegment, alphabet: .url) else {
             throw .malformed("signature is not canonical base64url")
         }
-        let members: [String: JSONValue]
-        do {
-            guard let object = try JSONParser.parse(payload).objectValue else {
-                throw JSONParseError.invalid("not an object")
-            }
-            members = object
-        } catch {
+        guard let members = (try? JSONReader.parse(payload, maximumDepth: CompactJWS.maximumJSONDepth))?.objectValue else {
             throw .malformed("payload is not a JSON object")
         }
 

@@ -1,3 +1,5 @@
+import Base
+
 /// One policy file, decoded and checked on its own. Cross-file rules
 /// (duplicates, `includes` naming a role defined elsewhere) are the merger's.
 ///
@@ -32,7 +34,7 @@ struct PolicyDocument {
         self.file = file
         let root: JSONValue
         do {
-            root = try JSONReader.parse(bytes)
+            root = try Self.parseJSON(bytes)
         } catch {
             throw PolicyError(file: file, field: "", problem: error.description)
         }
@@ -73,6 +75,19 @@ struct PolicyDocument {
                 }
             }
         }
+    }
+
+    /// Policies nest roles, clients and limits a few levels deep; 64 leaves
+    /// room for any hand-written file and none for a runaway one.
+    static let maximumJSONDepth = 64
+
+    /// The whole file must be UTF-8 (reported at its start), may begin with
+    /// a byte order mark, and is then read strictly.
+    static func parseJSON(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw JSONSyntaxError(line: 1, column: 1, message: "the file is not valid UTF-8")
+        }
+        return try JSONReader.parse(bytes, maximumDepth: maximumJSONDepth, allowingByteOrderMark: true)
     }
 
     private static func role(_ value: JSONValue, named name: String, reader: FieldReader) throws(PolicyError) -> RoleDefinition {
@@ -139,7 +154,7 @@ struct FieldReader {
     }
 
     /// `allowed == nil` accepts any key (maps keyed by role name or subject).
-    func object(_ value: JSONValue, at field: String, allowed: [String]?) throws(PolicyError) -> [(key: String, value: JSONValue)] {
+    func object(_ value: JSONValue, at field: String, allowed: [String]?) throws(PolicyError) -> JSONObject {
         guard case .object(let members) = value else { throw typeError(field.isEmpty ? "(top level)" : field, expected: "an object", found: value) }
         if let allowed {
             for (key, _) in members where !allowed.contains(key) {
@@ -166,8 +181,8 @@ struct FieldReader {
     }
 
     func integer(_ value: JSONValue, at field: String, in range: ClosedRange<Int>) throws(PolicyError) -> Int {
-        guard case .number(let number, let isInteger) = value else { throw typeError(field, expected: "an integer", found: value) }
-        guard isInteger, let integer = Int(exactly: number) else { throw error(field, "expected an integer, found \(number)") }
+        guard case .number(let literal) = value, let number = literal.double else { throw typeError(field, expected: "an integer", found: value) }
+        guard literal.isInteger, let integer = Int(exactly: number) else { throw error(field, "expected an integer, found \(number)") }
         guard range.contains(integer) else {
             throw error(field, "\(integer) is out of range (\(range.lowerBound)...\(range.upperBound))")
         }
@@ -182,7 +197,7 @@ struct FieldReader {
             if key == "burst" {
                 burst = try integer(setting, at: path, in: PolicyDocument.burstRange)
             } else {
-                guard case .number(let number, _) = setting else { throw typeError(path, expected: "a number", found: setting) }
+                guard case .number(let literal) = setting, let number = literal.double else { throw typeError(path, expected: "a number", found: setting) }
                 guard number > 0, number <= PolicyDocument.maxMessagesPerSecond else {
                     throw error(path, "\(number) is out of range (greater than 0, at most \(Int(PolicyDocument.maxMessagesPerSecond)))")
                 }

@@ -51,9 +51,9 @@ final class ClientWebSocket: @unchecked Sendable {
         try connection.send(Array(request.utf8))
         let answer = try connection.readAnswer(buffer: &plaintext)
         guard answer.status == 101 else {
-            let body = (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any]
-            throw Refusal(status: answer.status, error: body?["error"] as? String ?? "",
-                          message: body?["message"] as? String ?? answer.bodyText,
+            let body = (try? JSONReader.parse(answer.body, maximumDepth: StreamMessage.maximumJSONDepth))?.objectValue
+            throw Refusal(status: answer.status, error: body?["error"]?.stringValue ?? "",
+                          message: body?["message"]?.stringValue ?? answer.bodyText,
                           retryAfter: answer.header("Retry-After").flatMap(Double.init))
         }
         let expected = WebSocketHandshake.acceptValue(forKey: key, sha1: { Digest.sha1($0) })

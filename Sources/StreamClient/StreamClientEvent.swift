@@ -1,4 +1,6 @@
-import Foundation
+public import Base
+public import Foundation
+public import TextFormat
 
 /// One message from the server, parsed once: the envelope fields, with the
 /// raw JSON text kept for callers that want to decode `data` their own way.
@@ -14,44 +16,50 @@ public struct StreamMessage: Sendable, Equatable {
     /// The whole message as received.
     public let json: String
 
+    /// Server messages are shallow; this is only a bound on hostile input.
+    static let maximumJSONDepth = 512
+
     /// Parses a server text message; nil when it is not a JSON object with a string `type`.
     public init?(json: String) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
-              let type = object["type"] as? String else { return nil }
+        guard let object = StreamMessage.parse(json), let type = object["type"]?.stringValue else { return nil }
         self.type = type
-        self.channel = object["channel"] as? String
-        self.seq = (object["seq"] as? NSNumber).map { $0.uint64Value }
-        self.epoch = object["epoch"] as? String
-        self.timestamp = object["timestamp"] as? String
+        self.channel = object["channel"]?.stringValue
+        self.seq = object["seq"]?.numberValue.flatMap { UInt64($0.literal) }
+        self.epoch = object["epoch"]?.stringValue
+        self.timestamp = object["timestamp"]?.stringValue
         self.id = object["id"].flatMap(StreamMessage.jsonText)
         self.json = json
     }
 
-    /// The whole message as a dictionary.
-    public var object: [String: Any] {
-        ((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]) ?? [:]
+    private static func parse(_ json: String) -> JSONObject? {
+        (try? JSONReader.parse(Array(json.utf8), maximumDepth: maximumJSONDepth, allowingByteOrderMark: true))?.objectValue
     }
+
+    /// The whole message, members in the order the server wrote them.
+    public var value: JSONObject { Self.parse(json) ?? [:] }
 
     /// The message's `data` object.
-    public var data: [String: Any] { object["data"] as? [String: Any] ?? [:] }
+    public var dataValue: JSONObject { value["data"]?.objectValue ?? [:] }
 
-    /// The `data` object as compact JSON text (keys sorted).
-    public var dataJSON: String {
-        guard let bytes = try? JSONSerialization.data(withJSONObject: data, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    /// The whole message as a dictionary of Foundation values (`NSNumber`, `NSNull`, ...).
+    public var object: [String: Any] { JSONValue.object(value).foundationObject as? [String: Any] ?? [:] }
+
+    /// The message's `data` object, as Foundation values.
+    public var data: [String: Any] { JSONValue.object(dataValue).foundationObject as? [String: Any] ?? [:] }
+
+    /// The `data` object as compact JSON text (keys sorted, numbers as the server wrote them).
+    public var dataJSON: String { JSONValue.object(dataValue).serialized }
 
     /// A stream message carries a channel and a sequence number; replies to
     /// operations (`ack`, `subscribed`, `error`, ...) do not.
     public var isStreamMessage: Bool { channel != nil && seq != nil }
 
-    static func jsonText(_ value: Any) -> String? {
-        if let string = value as? String {
-            return (try? JSONSerialization.data(withJSONObject: [string], options: [.withoutEscapingSlashes]))
-                .map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) }
+    static func jsonText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let string): JSONStringEscaper.quoted(string)
+        case .number(let number): number.literal
+        default: nil
         }
-        if let number = value as? NSNumber { return number.stringValue }
-        return nil
     }
 }
 

@@ -1,4 +1,5 @@
-import Foundation
+import Base
+import TextFormat
 
 /// Where a client stands on one channel: the last seq it delivered, in the
 /// numbering named by `epoch`. A seq means nothing without its epoch: when a
@@ -29,22 +30,22 @@ public enum SinceValue: Sendable, Equatable, ExpressibleByIntegerLiteral {
 
     public init(integerLiteral value: UInt64) { self = .seq(value) }
 
-    /// The value as a JSONSerialization object.
-    var jsonObject: Any {
+    /// The value as it goes into a `subscribe`.
+    var jsonValue: JSONValue {
         switch self {
         case .seq(let seq):
-            return NSNumber(value: seq)
+            return .number(JSONNumber(literal: String(seq)))
         case .position(let position):
-            return Self.positionObject(position)
+            return Self.positionValue(position)
         case .pattern(let after, let seqs):
-            return ["after": after, "seqs": seqs.mapValues(Self.positionObject)] as [String: Any]
+            return .object(["after": .string(after), "seqs": .object(JSONObject(seqs.map { (key: $0.key, value: Self.positionValue($0.value)) }))])
         }
     }
 
-    private static func positionObject(_ position: StreamPosition) -> Any {
-        var object: [String: Any] = ["seq": NSNumber(value: position.seq)]
-        if let epoch = position.epoch { object["epoch"] = epoch }
-        return object
+    private static func positionValue(_ position: StreamPosition) -> JSONValue {
+        var members: [JSONObject.Member] = [(key: "seq", value: .number(JSONNumber(literal: String(position.seq))))]
+        if let epoch = position.epoch { members.append((key: "epoch", value: .string(epoch))) }
+        return .object(JSONObject(members))
     }
 }
 
@@ -52,10 +53,11 @@ public enum SinceValue: Sendable, Equatable, ExpressibleByIntegerLiteral {
 public enum SubscribeRequest {
     /// Compact JSON with sorted keys; `since` is left out when empty.
     public static func json(id: String, channels: [String], since: [String: SinceValue]) -> String {
-        var request: [String: Any] = ["type": "subscribe", "id": id, "channels": channels]
-        if !since.isEmpty { request["since"] = since.mapValues(\.jsonObject) }
-        // Strings, numbers, arrays and objects only: serialization cannot fail.
-        let bytes = try! JSONSerialization.data(withJSONObject: request, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: bytes, as: UTF8.self)
+        var request: [JSONObject.Member] = [(key: "type", value: .string("subscribe")), (key: "id", value: .string(id)),
+                                            (key: "channels", value: .strings(channels))]
+        if !since.isEmpty {
+            request.append((key: "since", value: .object(JSONObject(since.map { (key: $0.key, value: $0.value.jsonValue) }))))
+        }
+        return JSONValue.object(JSONObject(request)).serialized
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import Base
 import TextFormat
 import WebSocket
 
@@ -7,7 +7,11 @@ import WebSocket
 struct ClientRequest {
     let type: String
     let id: String?
-    let object: [String: Any]
+    let object: JSONObject
+
+    /// What JSONSerialization allowed before the strict reader took over;
+    /// the message size limit bounds the work long before this does.
+    static let maximumJSONDepth = 512
 
     struct Problem: Error {
         let id: String?
@@ -15,38 +19,34 @@ struct ClientRequest {
     }
 
     static func parse(_ payload: [UInt8]) -> Result<ClientRequest, Problem> {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(payload), options: [.fragmentsAllowed]) else {
+        guard let value = try? JSONReader.parse(payload, maximumDepth: maximumJSONDepth, allowingByteOrderMark: true) else {
             return .failure(Problem(id: nil, message: "the message is not valid JSON"))
         }
-        guard let object = value as? [String: Any] else {
+        guard let object = value.objectValue else {
             return .failure(Problem(id: nil, message: "a message must be a JSON object with a \"type\""))
         }
         let id = echoableID(object["id"])
         if object["id"] != nil, id == nil {
             return .failure(Problem(id: nil, message: "\"id\" must be a number or a string"))
         }
-        guard let type = object["type"] as? String else {
+        guard let type = object["type"]?.stringValue else {
             return .failure(Problem(id: id, message: "a message needs a string \"type\""))
         }
         return .success(ClientRequest(type: type, id: id, object: object))
     }
 
-    /// A JSON number that is an exact integer (not a boolean, within 2^53).
-    static func exactInteger(_ value: Any?) -> Int64? {
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }  // "c": a JSON boolean
-        let double = number.doubleValue
+    /// A JSON number whose value is an integer within 2^53 (`7`, `7.0` and
+    /// `7e0` alike; never a boolean).
+    static func exactInteger(_ value: JSONValue?) -> Int64? {
+        guard case .number(let number)? = value, let double = number.double else { return nil }
         guard double.rounded() == double, abs(double) < 9_007_199_254_740_992 else { return nil }
         return Int64(double)
     }
 
     /// Ids are echoed verbatim: integers and short strings only.
-    private static func echoableID(_ value: Any?) -> String? {
+    private static func echoableID(_ value: JSONValue?) -> String? {
         if let integer = exactInteger(value) { return String(integer) }
-        switch value {
-        case let string as String where string.utf8.count <= 128:
-            return JSONStringEscaper.quoted(string)
-        default:
-            return nil
-        }
+        guard case .string(let string)? = value, string.utf8.count <= 128 else { return nil }
+        return JSONStringEscaper.quoted(string)
     }
 }

@@ -1,8 +1,8 @@
 import Metrics
 import Audit
 import Auth
+import Base
 import Broadcast
-import Foundation
 import NetCore
 import Policy
 import TextFormat
@@ -83,7 +83,7 @@ extension Connection {
     struct RequestProblem: Error { let message: String }
 
     private func channelList(_ request: ClientRequest) -> Result<[String], RequestProblem> {
-        guard let list = request.object["channels"] as? [Any], !list.isEmpty else {
+        guard let list = request.object["channels"]?.arrayValue, !list.isEmpty else {
             return .failure(RequestProblem(message: "\"channels\" must be a non-empty array of channel names"))
         }
         guard list.count <= state.limits.maxChannelsPerRequest else {
@@ -91,7 +91,7 @@ extension Connection {
         }
         var channels: [String] = []
         for item in list {
-            guard let name = item as? String else { return .failure(RequestProblem(message: "every channel must be a string")) }
+            guard let name = item.stringValue else { return .failure(RequestProblem(message: "every channel must be a string")) }
             if let problem = ChannelRules.requestProblem(with: name, maxBytes: state.limits.maxChannelNameBytes) {
                 return .failure(RequestProblem(message: problem))
             }
@@ -222,7 +222,7 @@ extension Connection {
     // MARK: refresh and expiry
 
     private func refresh(_ request: ClientRequest, _ session: Session) {
-        guard let token = request.object["token"] as? String else {
+        guard let token = request.object["token"]?.stringValue else {
             return sendError(id: request.id, code: "bad_request", "refresh needs a string \"token\"")
         }
         let access = state.access.snapshot

@@ -2,7 +2,6 @@ import Audit
 import Auth
 import Base
 import Broadcast
-import Foundation
 import NetCore
 import Policy
 import TextFormat
@@ -115,16 +114,17 @@ extension Connection {
     struct BodyProblem: Error { let message: String }
 
     private func parsePublishBody(_ body: [UInt8]) -> Result<[PublishItem], BodyProblem> {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(body)) else {
+        guard let value = try? JSONReader.parse(body, maximumDepth: ClientRequest.maximumJSONDepth, allowingByteOrderMark: true),
+              value.arrayValue != nil || value.objectValue != nil else {
             return .failure(BodyProblem(message: "the body must be JSON: {\"channel\":..., \"type\":..., \"data\":{...}} or an array of them"))
         }
-        let objects: [Any] = (value as? [Any]) ?? [value]
+        let objects = value.arrayValue ?? [value]
         guard !objects.isEmpty, objects.count <= Connection.maxPublishBatch else {
             return .failure(BodyProblem(message: "a batch holds 1 to \(Connection.maxPublishBatch) messages"))
         }
         var items: [PublishItem] = []
         for (index, element) in objects.enumerated() {
-            guard let object = element as? [String: Any] else { return .failure(BodyProblem(message: "item \(index) is not an object")) }
+            guard let object = element.objectValue else { return .failure(BodyProblem(message: "item \(index) is not an object")) }
             switch publishItem(object) {
             case .success(let item): items.append(item)
             case .failure(let problem): return .failure(BodyProblem(message: "item \(index): \(problem.message)"))
@@ -136,36 +136,35 @@ extension Connection {
     /// One message to publish, from the wss `publish` operation or an HTTP
     /// body item: channel, optional type (`event` over wss), data object,
     /// optional `valid_until` (RFC 3339) in the item or in its data.
-    func publishItem(_ object: [String: Any], typeKey: String = "type") -> Result<PublishItem, BodyProblem> {
-        guard let channel = object["channel"] as? String else { return .failure(BodyProblem(message: "needs a string \"channel\"")) }
+    func publishItem(_ object: JSONObject, typeKey: String = "type") -> Result<PublishItem, BodyProblem> {
+        guard let channel = object["channel"]?.stringValue else { return .failure(BodyProblem(message: "needs a string \"channel\"")) }
         if let problem = ChannelRules.problem(with: channel, maxBytes: state.limits.maxChannelNameBytes, allowWildcard: false) {
             return .failure(BodyProblem(message: problem))
         }
         let kind = ChannelKind(channel: channel)!
         if let type = object[typeKey] {
-            guard let name = type as? String, name == kind.messageType else {
+            guard let name = type.stringValue, name == kind.messageType else {
                 return .failure(BodyProblem(message: "messages on \(kind.rawValue): channels have type \(kind.messageType)"))
             }
         }
-        guard let data = object["data"] as? [String: Any] else { return .failure(BodyProblem(message: "needs a \"data\" object")) }
+        guard let data = object["data"]?.objectValue else { return .failure(BodyProblem(message: "needs a \"data\" object")) }
         var expires: Int64?
         if let raw = object["valid_until"] ?? data["valid_until"] {
-            guard let text = raw as? String, let ms = AuditQuery.parseTime(text) else {
+            guard let text = raw.stringValue, let ms = AuditQuery.parseTime(text) else {
                 return .failure(BodyProblem(message: "valid_until must be an RFC 3339 time such as 2026-11-27T08:00:00.000Z"))
             }
             expires = ms
         }
         var key: String?
         if let raw = object["idempotency_key"] {
-            guard let text = raw as? String, IdempotencyKey.problem(with: text) == nil else {
+            guard let text = raw.stringValue, IdempotencyKey.problem(with: text) == nil else {
                 return .failure(BodyProblem(message: "idempotency_key must be a string of 1 to \(IdempotencyKey.maxBytes) bytes of printable ASCII"))
             }
             key = text
         }
-        guard let encoded = try? JSONSerialization.data(withJSONObject: data, options: [.withoutEscapingSlashes]) else {
-            return .failure(BodyProblem(message: "\"data\" could not be encoded"))
-        }
-        return .success(PublishItem(channel: channel, dataJSON: String(decoding: encoded, as: UTF8.self), expiresAtMilliseconds: expires,
+        // Re-encoded compactly (keys sorted, numbers as written): the reader
+        // keeps no bytes, and a body with escapes or spacing comes out canonical.
+        return .success(PublishItem(channel: channel, dataJSON: JSONValue.object(data).serialized, expiresAtMilliseconds: expires,
                                     idempotencyKey: key))
     }
 

@@ -3,7 +3,6 @@ import Metrics
 import Audit
 import Base
 import Broadcast
-import Foundation
 import NetCore
 import TextFormat
 
@@ -27,21 +26,21 @@ extension Connection {
 
     var replayBudgetBytes: Int { state.limits.maxOutboundBytes / 2 }
 
-    func parseSince(_ raw: Any?) -> Result<SinceRequest, RequestProblem> {
+    func parseSince(_ raw: JSONValue?) -> Result<SinceRequest, RequestProblem> {
         var request = SinceRequest()
         guard let raw else { return .success(request) }
-        guard let object = raw as? [String: Any] else {
+        guard let object = raw.objectValue else {
             return .failure(RequestProblem(message: "\"since\" must be an object: channel → {\"seq\":N,\"epoch\":\"E\"}, or pattern* → {\"after\":\"<timestamp>\",\"seqs\":{...}}"))
         }
         for (key, value) in object {
             if key.hasSuffix("*") {
-                guard let entry = value as? [String: Any], let afterText = entry["after"] as? String,
+                guard let entry = value.objectValue, let afterText = entry["after"]?.stringValue,
                       let after = AuditQuery.parseTime(afterText) else {
                     return .failure(RequestProblem(message: "since[\(key)] must be {\"after\":\"<RFC 3339 timestamp>\",\"seqs\":{channel: {\"seq\":N,\"epoch\":\"E\"}}}"))
                 }
                 var seqs: [String: SincePosition] = [:]
                 if let listed = entry["seqs"] {
-                    guard let listed = listed as? [String: Any] else {
+                    guard let listed = listed.objectValue else {
                         return .failure(RequestProblem(message: "since[\(key)].seqs must be an object of channel → {\"seq\":N,\"epoch\":\"E\"}"))
                     }
                     let prefix = key.dropLast()
@@ -70,14 +69,14 @@ extension Connection {
     }
 
     /// `N` (legacy) or `{"seq": N, "epoch": "E"}`.
-    private static func sincePosition(_ value: Any) -> SincePosition? {
+    private static func sincePosition(_ value: JSONValue) -> SincePosition? {
         if let seq = nonNegativeInteger(value) { return SincePosition(seq: seq, epoch: nil) }
-        guard let object = value as? [String: Any], object.count == 2, let raw = object["seq"], let seq = nonNegativeInteger(raw),
-              let epoch = object["epoch"] as? String, Epoch.isWellFormed(epoch) else { return nil }
+        guard let object = value.objectValue, object.count == 2, let raw = object["seq"], let seq = nonNegativeInteger(raw),
+              let epoch = object["epoch"]?.stringValue, Epoch.isWellFormed(epoch) else { return nil }
         return SincePosition(seq: seq, epoch: epoch)
     }
 
-    private static func nonNegativeInteger(_ value: Any) -> UInt64? {
+    private static func nonNegativeInteger(_ value: JSONValue) -> UInt64? {
         ClientRequest.exactInteger(value).flatMap { $0 >= 0 ? UInt64($0) : nil }
     }
 

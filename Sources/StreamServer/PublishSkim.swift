@@ -10,8 +10,9 @@ import WebSocket
 ///
 /// Anything out of the ordinary (escapes in a string it keeps, a duplicate
 /// key, an `id` that is neither a plain integer nor a short string, deep
-/// nesting) gives nil, and the message takes the general JSONSerialization
-/// path, which also words the errors. Never touches a socket.
+/// nesting) gives nil, and the message takes the general path through the
+/// strict `JSONReader` (which refuses the duplicate key and words the other
+/// errors). Never touches a socket.
 struct PublishSkim: Equatable {
     var type: String?
     /// `id` as JSON text, ready to echo: digits, or a quoted string.

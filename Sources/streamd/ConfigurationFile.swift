@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import StreamServer
 
@@ -7,6 +8,9 @@ enum ConfigurationFile {
         let description: String
     }
 
+    /// What JSONSerialization allowed; a configuration nests three levels.
+    static let maximumJSONDepth = 512
+
     static func load(_ path: String) throws -> ServerConfiguration {
         guard FileManager.default.fileExists(atPath: path) else {
             throw Problem(description: "configuration file \(path) does not exist")
@@ -14,8 +18,14 @@ enum ConfigurationFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Problem(description: "configuration file \(path) cannot be read (check its permissions)")
         }
+        let root: JSONValue
         do {
-            return try JSONDecoder().decode(ServerConfiguration.self, from: data)
+            root = try JSONReader.parse(Array(data), maximumDepth: maximumJSONDepth, allowingByteOrderMark: true)
+        } catch {
+            throw Problem(description: "\(path): not valid JSON: \(error)")
+        }
+        do {
+            return try ServerConfiguration(from: JSONValueDecoder(root))
         } catch let DecodingError.typeMismatch(type, context) {
             throw Problem(description: "\(path): field \(fieldPath(context)) should be \(type)")
         } catch let DecodingError.dataCorrupted(context) {

@@ -1,5 +1,7 @@
+import Base
 import Foundation
 import StreamClient
+import TextFormat
 
 /// `streamd publish`: POST /api/v1/publish for operators and scripts.
 enum PublishCommand {
@@ -58,13 +60,14 @@ enum PublishCommand {
                     : try Data(contentsOf: URL(fileURLWithPath: file))
             } else {
                 guard reader.positionals.count == 2 else { throw ArgumentReader.Problem("expected CHANNEL and DATA_JSON (or --file)") }
-                guard let data = try? JSONSerialization.jsonObject(with: Data(reader.positionals[1].utf8)), data is [String: Any] else {
+                guard let data = try? JSONReader.parse(Array(reader.positionals[1].utf8), maximumDepth: Self.maximumJSONDepth),
+                      data.objectValue != nil else {
                     throw ArgumentReader.Problem("DATA_JSON must be a JSON object, e.g. '{\"symbol\":\"EURUSD\",\"bid\":1.1,\"ask\":1.1002}'")
                 }
-                var item: [String: Any] = ["channel": reader.positionals[0], "data": data]
-                if let validUntil { item["valid_until"] = validUntil }
-                if let idempotencyKey { item["idempotency_key"] = idempotencyKey }
-                body = try JSONSerialization.data(withJSONObject: item)
+                var item: [JSONObject.Member] = [(key: "channel", value: .string(reader.positionals[0])), (key: "data", value: data)]
+                if let validUntil { item.append((key: "valid_until", value: .string(validUntil))) }
+                if let idempotencyKey { item.append((key: "idempotency_key", value: .string(idempotencyKey))) }
+                body = Data(JSONValue.object(JSONObject(item)).serialized.utf8)
             }
             let target = try StreamEndpoint(url: options.url)
             let connection = try BlockingTLSConnection(host: target.host, port: target.port, caPath: options.caPath)
@@ -75,18 +78,25 @@ enum PublishCommand {
             guard answer.status == 200 else {
                 return CommandOutput.failure("streamd publish: \(answer.status): \(answer.bodyText)")
             }
-            let results = (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["results"] as? [[String: Any]] ?? []
-            for result in results { print(resultLine(result)) }
+            let answerJSON = try? JSONReader.parse(answer.body, maximumDepth: Self.maximumJSONDepth)
+            let results = answerJSON?.objectValue?["results"]?.arrayValue ?? []
+            for result in results { print(resultLine(result.objectValue ?? [:])) }
             return 0
         }
     }
 
     /// `order:acct-1 seq=7 epoch=E`, then ` duplicate=true` for a repeated key;
     /// no epoch from a server that sends none.
-    static func resultLine(_ result: [String: Any]) -> String {
-        var line = "\(result["channel"] ?? "?") seq=\(result["seq"] ?? "?")"
-        if let epoch = result["epoch"] as? String { line += " epoch=\(epoch)" }
-        if (result["duplicate"] as? Bool) == true { line += " duplicate=true" }
+    static func resultLine(_ result: JSONObject) -> String {
+        var line = "\(result["channel"].map(text) ?? "?") seq=\(result["seq"].map(text) ?? "?")"
+        if let epoch = result["epoch"]?.stringValue { line += " epoch=\(epoch)" }
+        if result["duplicate"] == .bool(true) { line += " duplicate=true" }
         return line
     }
+
+    /// Strings bare, anything else as JSON text.
+    private static func text(_ value: JSONValue) -> String { value.stringValue ?? value.serialized }
+
+    /// What JSONSerialization allowed; an argument or a server answer nests far less.
+    static let maximumJSONDepth = 512
 }

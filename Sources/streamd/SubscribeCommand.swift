@@ -1,6 +1,7 @@
 import Base
 import Foundation
 import StreamClient
+import TextFormat
 
 /// `streamd subscribe`: a reconnecting client that prints messages as they come.
 enum SubscribeCommand {
@@ -177,17 +178,18 @@ enum MessageLine {
         }
         parts.append(message.channel ?? message.type)
         if let seq = message.seq { parts.append("#\(seq)") }
-        let data = message.data
-        for key in data.keys.sorted() { parts.append("\(key)=\(value(data[key]!))") }
+        for (key, value) in message.dataValue.sorted(by: { $0.key < $1.key }) { parts.append("\(key)=\(text(value))") }
         return parts.joined(separator: " ")
     }
 
-    private static func value(_ value: Any) -> String {
-        if let string = value as? String { return string.contains(" ") ? "\"\(string)\"" : string }
-        if let number = value as? NSNumber {
-            // JSON booleans arrive as NSNumber(value: Bool), whose type code is "c".
-            if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
-            let double = number.doubleValue
+    private static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let string): return string.contains(" ") ? "\"\(string)\"" : string
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return "null"
+        case .array, .object: return value.serialized
+        case .number(let number):
+            guard let double = number.double else { return number.literal }
             // Prices read as decimals (0.00009, not 9e-05); integers without a point.
             if double.rounded() == double && abs(double) < 1e15 { return String(Int64(double)) }
             if abs(double) >= 1e-6 && abs(double) < 1e15 {
@@ -196,10 +198,7 @@ enum MessageLine {
                 if text.hasSuffix(".") { text.removeLast() }
                 return text
             }
-            return number.stringValue
+            return number.literal
         }
-        if value is NSNull { return "null" }
-        guard let bytes = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else { return "?" }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,11 +1,12 @@
 @testable import Auth
 import Base
+import TextFormat
 import XCTest
 
 /// The strict decoders the verifier runs before libjwt sees a token.
 final class ParserTests: XCTestCase {
     private func json(_ text: String) -> JSONValue? {
-        try? JSONParser.parse(Array(text.utf8))
+        try? JSONReader.parse(Array(text.utf8), maximumDepth: CompactJWS.maximumJSONDepth)
     }
 
     func testJSONTypesAreExact() {

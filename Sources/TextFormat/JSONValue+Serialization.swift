@@ -1,7 +1,9 @@
-import TextFormat
+public import Base
+
 extension JSONValue {
-    /// Compact JSON text, members in sorted order so output is reproducible.
-    var serialized: String {
+    /// Compact JSON text, members in sorted order so output is reproducible;
+    /// numbers as their literals, strings as `JSONStringEscaper` writes them.
+    public var serialized: String {
         var out = ""
         write(into: &out)
         return out
@@ -20,23 +22,23 @@ extension JSONValue {
                 element.write(into: &out)
             }
             out += "]"
-        case .object(let members):
+        case .object(let object):
             out += "{"
-            for (position, name) in members.keys.sorted().enumerated() {
+            for (position, member) in object.members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if position > 0 { out += "," }
-                out += JSONStringEscaper.quoted(name)
+                out += JSONStringEscaper.quoted(member.key)
                 out += ":"
-                members[name]!.write(into: &out)
+                member.value.write(into: &out)
             }
             out += "}"
         }
     }
 
-    static func integer(_ value: Int64) -> JSONValue {
+    public static func integer(_ value: Int64) -> JSONValue {
         .number(JSONNumber(literal: String(value)))
     }
 
-    static func strings(_ values: [String]) -> JSONValue {
+    public static func strings(_ values: [String]) -> JSONValue {
         .array(values.map { .string($0) })
     }
 }

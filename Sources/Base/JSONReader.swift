@@ -1,26 +1,33 @@
-/// A small strict JSON (RFC 8259) reader for policy files.
+/// The one strict JSON (RFC 8259) reader: token headers and claims, policy
+/// files, client operations and the command-line tools all read through it.
 ///
-/// Written here rather than taken from Foundation because the policy needs
-/// three things JSONSerialization does not give: duplicate keys refused,
-/// integers told apart from fractions, and line/column in every syntax error.
-/// Policy files are small and read rarely, so clarity wins over speed.
-struct JSONReader {
+/// Ours rather than Foundation's because JSONSerialization silently keeps
+/// the last of two duplicate keys (two `alg`s in a token header, two
+/// `"subscribe"` in a policy), accepts trailing commas, blurs `true` with
+/// `1`, and says nothing of where a syntax error is. Here duplicate names
+/// are refused, numbers stay as written, nesting is bounded by the caller
+/// (a token needs little, a policy file more), and every error carries its
+/// line and column.
+public struct JSONReader {
     private let bytes: [UInt8]
+    private let maximumDepth: Int
     private var index = 0
     private var depth = 0
-    private static let maxDepth = 64
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: [UInt8], maximumDepth: Int) {
         self.bytes = bytes
-        // A UTF-8 byte order mark is harmless; some editors add one.
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        self.maximumDepth = maximumDepth
     }
 
-    static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var reader = JSONReader(bytes: bytes)
-        guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw JSONSyntaxError(line: 1, column: 1, message: "the file is not valid UTF-8")
-        }
+    /// Parses one complete value (any type at the top level; whitespace
+    /// around it is allowed, nothing else). `maximumDepth` bounds how many
+    /// arrays and objects may be open at once. With
+    /// `allowingByteOrderMark`, a leading UTF-8 BOM is skipped (some
+    /// editors add one).
+    public static func parse(_ bytes: [UInt8], maximumDepth: Int,
+                             allowingByteOrderMark: Bool = false) throws(JSONSyntaxError) -> JSONValue {
+        var reader = JSONReader(bytes: bytes, maximumDepth: maximumDepth)
+        if allowingByteOrderMark, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         reader.skipWhitespace()
         let value = try reader.readValue()
         reader.skipWhitespace()
@@ -28,6 +35,8 @@ struct JSONReader {
         return value
     }
 
+    /// Line and column (1-based, in bytes) of the current position; only
+    /// computed when something is wrong.
     private func error(_ message: String) -> JSONSyntaxError {
         var line = 1
         var lineStart = 0
@@ -44,9 +53,10 @@ struct JSONReader {
         while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
     }
 
-    private mutating func expect(_ literal: String) throws(JSONSyntaxError) {
-        for byte in literal.utf8 {
-            guard current == byte else { throw error("expected '\(literal)'") }
+    private mutating func expect(_ literal: StaticString) throws(JSONSyntaxError) {
+        let count = literal.utf8CodeUnitCount
+        for offset in 0..<count {
+            guard current == literal.utf8Start[offset] else { throw error("expected '\(literal)'") }
             index += 1
         }
     }
@@ -54,36 +64,36 @@ struct JSONReader {
     private mutating func readValue() throws(JSONSyntaxError) -> JSONValue {
         guard let byte = current else { throw error("unexpected end of file") }
         switch byte {
-        case UInt8(ascii: "{"): return try readObject()
-        case UInt8(ascii: "["): return try readArray()
+        case UInt8(ascii: "{"): return .object(try readObject())
+        case UInt8(ascii: "["): return .array(try readArray())
         case UInt8(ascii: "\""): return .string(try readString())
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try readNumber()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try readNumber())
         default: throw error("unexpected character '\(Unicode.Scalar(byte))'")
         }
     }
 
     private mutating func enter() throws(JSONSyntaxError) {
         depth += 1
-        guard depth <= Self.maxDepth else { throw error("nested deeper than \(Self.maxDepth) levels") }
+        guard depth <= maximumDepth else { throw error("nested deeper than \(maximumDepth) levels") }
     }
 
-    private mutating func readObject() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func readObject() throws(JSONSyntaxError) -> JSONObject {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var members: [(key: String, value: JSONValue)] = []
-        var seen = Set<String>()
+        var members: [JSONObject.Member] = []
         skipWhitespace()
-        if current == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if current == UInt8(ascii: "}") { index += 1; return JSONObject(members) }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a quoted field name") }
             let keyStart = index
             let key = try readString()
-            guard seen.insert(key).inserted else {
+            // Objects are small: a scan of the names so far costs less than a Set.
+            guard !members.contains(where: { $0.key == key }) else {
                 index = keyStart
                 throw error("field \"\(key)\" appears twice in the same object")
             }
@@ -95,49 +105,56 @@ struct JSONReader {
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"): index += 1; return JSONObject(members)
             default: throw error("expected ',' or '}' (a trailing comma or a missing comma?)")
             }
         }
     }
 
-    private mutating func readArray() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func readArray() throws(JSONSyntaxError) -> [JSONValue] {
         try enter()
         defer { depth -= 1 }
         index += 1
         var elements: [JSONValue] = []
         skipWhitespace()
-        if current == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        if current == UInt8(ascii: "]") { index += 1; return elements }
         while true {
             skipWhitespace()
             elements.append(try readValue())
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"): index += 1; return elements
             default: throw error("expected ',' or ']'")
             }
         }
     }
 
+    /// Runs without escapes are validated as UTF-8 and copied whole; only a
+    /// string with escapes is assembled byte by byte.
     private mutating func readString() throws(JSONSyntaxError) -> String {
         index += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
+        let start = index
+        var escaped: [UInt8]?
         var runStart = index
-        func flush(_ end: Int) {
-            scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-        }
         while true {
             guard let byte = current else { throw error("unterminated string") }
             switch byte {
             case UInt8(ascii: "\""):
-                flush(index)
-                index += 1
-                return String(scalars)
+                defer { index += 1 }
+                if var utf8 = escaped {
+                    utf8.append(contentsOf: bytes[runStart..<index])
+                    guard let text = String(validating: utf8, as: UTF8.self) else { throw invalidUTF8(at: start) }
+                    return text
+                }
+                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else { throw invalidUTF8(at: start) }
+                return text
             case UInt8(ascii: "\\"):
-                flush(index)
+                var utf8 = escaped ?? []
+                utf8.append(contentsOf: bytes[runStart..<index])
                 index += 1
-                scalars.append(try readEscape())
+                utf8.append(contentsOf: String(try readEscape()).utf8)
+                escaped = utf8
                 runStart = index
             case 0x00..<0x20:
                 throw error("control character in string (escape it)")
@@ -145,6 +162,11 @@ struct JSONReader {
                 index += 1
             }
         }
+    }
+
+    private mutating func invalidUTF8(at start: Int) -> JSONSyntaxError {
+        index = start
+        return error("string is not valid UTF-8")
     }
 
     private mutating func readEscape() throws(JSONSyntaxError) -> Unicode.Scalar {
@@ -197,34 +219,56 @@ struct JSONReader {
         }
     }
 
-    private mutating func readNumber() throws(JSONSyntaxError) -> JSONValue {
+    private mutating func digits() -> Int {
+        let from = index
+        while let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
+        return index - from
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and within
+    /// Double's range (as Foundation, so every reader agrees on `1e400`).
+    private mutating func readNumber() throws(JSONSyntaxError) -> JSONNumber {
         let start = index
-        var isInteger = true
-        func digits(_ reader: inout JSONReader) -> Int {
-            let from = reader.index
-            while let byte = reader.current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { reader.index += 1 }
-            return reader.index - from
-        }
         if current == UInt8(ascii: "-") { index += 1 }
         let intStart = index
-        guard digits(&self) > 0 else { throw error("expected a digit") }
+        guard digits() > 0 else { throw error("expected a digit") }
         if bytes[intStart] == UInt8(ascii: "0") && index - intStart > 1 {
             index = intStart
             throw error("leading zeros are not allowed in numbers")
         }
+        var isInteger = true
         if current == UInt8(ascii: ".") {
             isInteger = false
             index += 1
-            guard digits(&self) > 0 else { throw error("expected a digit after '.'") }
+            guard digits() > 0 else { throw error("expected a digit after '.'") }
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             isInteger = false
             index += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
-            guard digits(&self) > 0 else { throw error("expected a digit in the exponent") }
+            guard digits() > 0 else { throw error("expected a digit in the exponent") }
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { throw error("number out of range") }
-        return .number(value, isInteger: isInteger)
+        let literal = String(decoding: bytes[start..<index], as: UTF8.self)
+        // Integers of up to 18 digits always fit; only longer ones and
+        // fractions need the conversion to find out.
+        if !isInteger || index - intStart > 18 {
+            guard let value = Double(literal), value.isFinite else { throw error("number out of range") }
+        }
+        return JSONNumber(literal: literal)
     }
+}
+
+/// A syntax error with its 1-based position in the text.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let line: Int
+    public let column: Int
+    public let message: String
+
+    public init(line: Int, column: Int, message: String) {
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String { "invalid JSON at line \(line), column \(column): \(message)" }
 }
