@@ -27,6 +27,8 @@ targets=(
   "durable_log:Base TextFormat WebSocket Broadcast:durable_log.swift"
   "audit_verifier:Base TLS TextFormat Audit:audit_verifier.swift"
   "json:Base:json.swift"
+  "jwt:Base TextFormat TLS Auth:jwt.swift"
+  "policy:Base Policy:policy.swift"
   "client_ops:Base TextFormat StreamServer/ClientRequest.swift StreamServer/PublishSkim.swift:client_ops.swift"
 )
 
@@ -55,7 +57,7 @@ build() {
   done
   for file in $files; do cp "Tests/Fuzz/targets/$file" "$dir/src/fuzz-$file"; done
   swiftc -parse-as-library -sanitize=fuzzer,address -O -g -module-name FuzzTarget \
-    -I Sources/CZlib -I Sources/COpenSSL -I Sources/CHiredis -lz -lssl -lcrypto -lhiredis "$dir"/src/*.swift -o "$dir/fuzzer" 2>"$dir/build.log" || {
+    -I Sources/CZlib -I Sources/COpenSSL -I Sources/CHiredis -I Sources/CJWT -lz -lssl -lcrypto -lhiredis -ljwt "$dir"/src/*.swift -o "$dir/fuzzer" 2>"$dir/build.log" || {
       grep -E "error" "$dir/build.log" | head -20; echo "fuzz: $name did not build ($dir/build.log)"; exit 1; }
 }
 

@@ -109,7 +109,7 @@ enum KeyFile {
         while let last = secret.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
             secret.removeLast()
         }
-        if secret.contains(subsequence: Array("-----BEGIN".utf8)) {
+        if secret.firstRange(of: Array("-----BEGIN".utf8)) != nil {
             throw AuthConfigurationError(
                 "\(kid): \(path) looks like a PEM file; an HS256 secret must be random bytes, never a key file")
         }
@@ -146,12 +146,3 @@ enum KeyFile {
     }
 }
 
-extension Array where Element == UInt8 {
-    func contains(subsequence needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
-        for start in 0...(count - needle.count) where self[start..<start + needle.count].elementsEqual(needle) {
-            return true
-        }
-        return false
-    }
-}

@@ -41,7 +41,7 @@ extension TLSContext {
     ) throws(TLSError) -> EVPKey {
         OpenSSLErrorQueue.clear()
         guard let key = EVPKey.parsePrivateKey(pem: pem) else {
-            if pem.contains(subsequence: Array("ENCRYPTED".utf8)) {
+            if pem.firstRange(of: Array("ENCRYPTED".utf8)) != nil {
                 OpenSSLErrorQueue.clear()
                 throw TLSError("private key file \(path) is encrypted; streamd needs an unencrypted PEM key")
             }
@@ -110,12 +110,3 @@ extension TLSContext {
     }
 }
 
-extension Array where Element == UInt8 {
-    func contains(subsequence needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, needle.count <= count else { return false }
-        for start in 0...(count - needle.count) where self[start] == needle[0] {
-            if self[start..<(start + needle.count)].elementsEqual(needle) { return true }
-        }
-        return false
-    }
-}
