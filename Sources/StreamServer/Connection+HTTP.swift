@@ -17,20 +17,10 @@ extension Connection {
             return
         case .failed(let error):
             state.logger.debug("bad HTTP request", ["remote": .string(remoteAddress), "status": .int(error.status)])
-            respondAndClose(HTTPResponse.json(status: error.status, error: Connection.errorCode(forStatus: error.status), message: error.message))
+            respondAndClose(HTTPResponse.json(status: error.status, error: error.errorCode, message: error.message))
         case .complete(let request, let consumed):
             httpParser = nil
             route(request, leftover: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
-        }
-    }
-
-    private static func errorCode(forStatus status: Int) -> String {
-        switch status {
-        case 413: "body_too_large"
-        case 431: "headers_too_large"
-        case 501: "not_implemented"
-        case 505: "unsupported_version"
-        default: "bad_request"
         }
     }
 
@@ -90,8 +80,10 @@ extension Connection {
         respondAndClose(.json(status: 405, error: "method_not_allowed", message: "use \(allowed)", extraHeaders: [("Allow", allowed)]))
     }
 
-    /// Plain HTTP answers close the connection: one request per connection
-    /// keeps the state machine small and the upgrade path the only long-lived one.
+    /// The last answer on this connection: errors (after a framing error the
+    /// next request's start cannot be trusted), refusals, and requests that
+    /// asked for `Connection: close` or cannot keep the connection alive (HTTP/1.0).
+    /// The socket closes once the answer is written.
     func respondAndClose(_ response: HTTPResponse) {
         var response = response
         response.closeConnection = true
