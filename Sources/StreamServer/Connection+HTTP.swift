@@ -61,7 +61,7 @@ extension Connection {
         let keepAlive = response.status < 400 && request.versionMinor == 1 && !request.headers.containsToken("Connection", "close")
         guard keepAlive else { return respondAndClose(response) }
         enqueue(response.serialized())
-        requestStartedAt = MonotonicClock.now()
+        lifecycle.requestAnswered(now: MonotonicClock.now())
         httpParser = HTTPRequestParser(limits: httpLimits)
         if leftover.count > 0 { handleRequestBytes(leftover) }
     }
@@ -88,9 +88,7 @@ extension Connection {
         var response = response
         response.closeConnection = true
         enqueue(response.serialized())
-        closeAfterFlush = true
-        phase = .closing
-        closeDeadline = MonotonicClock.now() &+ state.closeTimeoutNS
+        perform(lifecycle.finalAnswerQueued(now: MonotonicClock.now()))
     }
 
     private func upgrade(_ request: HTTPRequest, leftover: UnsafeRawBufferPointer) {
@@ -160,14 +158,13 @@ extension Connection {
         let now = MonotonicClock.now()
         session = Session(id: sessionID, claims: claims, entitlements: entitlements, now: now,
                           openedAtMilliseconds: WallClock.nowMilliseconds())
-        phase = .webSocket
+        lifecycle.upgraded(now: now)
         reader = WebSocketReader(role: .server, maxMessageSize: state.limits.maxMessageBytes)
         if let agreement {
             reader?.enableCompression(windowBits: agreement.clientWindowBits, noContextTakeover: agreement.clientNoContextTakeover)
             compressionWindowBits = agreement.serverWindowBits
             state.compressedSessions.add(1, ordering: .relaxed)
         }
-        nextPingAt = now &+ state.heartbeatIntervalNS
         audit("connect", "accepted", details: [("roles", .string(claims.roles.joined(separator: ",")))])
         state.logger.debug("session opened", ["session": .string(sessionID), "remote": .string(remoteAddress), "subject": .string(claims.subject)])
         sendWelcome()

@@ -9,14 +9,7 @@ import WebSocket
 /// Reads go through the loop's shared buffers; writes are queued and leave in
 /// one TLS write and one send per loop turn (`flush`).
 final class Connection: IOHandler, Flushable, Subscriber {
-    enum Phase {
-        case tlsHandshake
-        case httpRequest
-        case webSocket
-        /// We sent a close frame and wait for the peer's (or the close timeout).
-        case closing
-        case closed
-    }
+    typealias Phase = ConnectionLifecycle.Phase
 
     let fd: Int32
     /// The server keeps every loop context for its whole life and a context
@@ -27,43 +20,33 @@ final class Connection: IOHandler, Flushable, Subscriber {
     let tls: TLSConnection
     let remoteAddress: String
     let sessionID: String
-    var phase: Phase = .tlsHandshake
+    /// MonotonicClock nanoseconds.
+    let acceptedAt: UInt64
+    /// Phase, deadlines (request, heartbeat, close) and the close handshake.
+    var lifecycle: ConnectionLifecycle
+    /// Frames waiting to be written and the state of the socket's write side.
+    private var output: Output
+
+    // The loop's bookkeeping.
     var registryIndex = -1
     var isFlushScheduled = false
     var deliveryStamp: UInt64 = 0
+
     /// Set once the upgrade is authorized.
     var session: Session?
     /// The window stream messages are compressed with, when the client
     /// agreed on permessage-deflate (nil: plain frames).
     var compressionWindowBits: Int?
 
+    // Input, one parser at a time: HTTP before the upgrade, frames after.
+    private var sawFirstByte = false
     var httpParser: HTTPRequestParser?
     /// Input kept while an answer waits on the cluster bus (see Connection+Parking).
     var parkedInput: [UInt8]?
     var reader: WebSocketReader?
-    /// Frames (and the 101 answer) waiting to be written: bounded, with
-    /// per-kind policies (ticks conflate, orders never drop).
-    private var outbound: OutboundQueue
-    /// Close the socket once everything queued has reached the kernel.
-    var closeAfterFlush = false
-    /// Set when the socket reported EAGAIN; the next EPOLLOUT edge resumes.
-    private var waitingForWritable = false
-    private var sawFirstByte = false
-    /// Queue and TLS buffers are kept while the connection is busy (freeing
-    /// them after every flush cost an allocation and a free per message) and
-    /// handed back by the sweep once a whole sweep period passed with no flush.
-    private var holdsBuffers = false
-    private var flushedSinceSweep = false
 
-    // Deadlines, in MonotonicClock nanoseconds.
-    let acceptedAt: UInt64
-    /// When the current HTTP request may start: accept time, then each keep-alive answer.
-    var requestStartedAt: UInt64
-    var lastReceivedAt: UInt64
-    var nextPingAt: UInt64 = .max
-    var unansweredPingSince: UInt64?
-    var closeDeadline: UInt64 = .max
-    var closeCode: CloseCode?
+    var phase: Phase { lifecycle.phase }
+    var closeCode: CloseCode? { lifecycle.closeCode }
 
     var state: ServerState { context.state }
     var httpLimits: HTTPLimits { context.state.httpLimits }
@@ -76,17 +59,16 @@ final class Connection: IOHandler, Flushable, Subscriber {
         self.sessionID = context.makeSessionID()
         let now = MonotonicClock.now()
         acceptedAt = now
-        requestStartedAt = now
-        lastReceivedAt = now
-        outbound = OutboundQueue(limitBytes: context.state.limits.maxOutboundBytes)
+        lifecycle = ConnectionLifecycle(now: now, timeouts: context.state.lifecycleTimeouts)
+        output = Output(queue: OutboundQueue(limitBytes: context.state.limits.maxOutboundBytes))
         httpParser = HTTPRequestParser(limits: context.state.httpLimits)
     }
 
     // MARK: Events from the loop
 
     func handleIO(_ events: IOEvents) {
-        if events.contains(.writable), waitingForWritable {
-            waitingForWritable = false
+        if events.contains(.writable), output.waitingForWritable {
+            output.waitingForWritable = false
             flush()
         }
         if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) {
@@ -112,7 +94,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
                 terminate(reason: "peer closed the connection")
                 return
             case .done(let count):
-                lastReceivedAt = MonotonicClock.now()
+                lifecycle.received(now: MonotonicClock.now())
                 received(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             }
         }
@@ -134,7 +116,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
             if !tls.isHandshakeComplete {
                 switch tls.handshake() {
                 case .complete:
-                    phase = .httpRequest
+                    lifecycle.transportReady()
                     context.metrics.handshakes.increment(shard: context.shard)
                     context.metrics.handshakeSeconds.observe(seconds: Double(MonotonicClock.now() &- acceptedAt) / 1e9, shard: context.shard)
                 case .wantRead:
@@ -155,25 +137,18 @@ final class Connection: IOHandler, Flushable, Subscriber {
     }
 
     private func readPlaintext() {
-        let buffer = context.plaintextBuffer
-        while phase != .closed {
-            switch tls.read(into: buffer) {
-            case .bytes(let count):
-                handlePlaintext(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            case .wantRead:
-                return
-            case .closed:
-                // close_notify: the peer will send nothing more.
-                if phase == .webSocket || phase == .closing {
-                    closeAfterFlush = true
-                } else {
-                    terminate(reason: "peer sent close_notify")
-                }
-                return
-            case .failed(let error):
-                terminate(reason: "TLS error: \(error.message)")
-                return
-            }
+        let end = tls.readPlaintext(into: context.plaintextBuffer) { plaintext in
+            handlePlaintext(plaintext)
+            return phase != .closed
+        }
+        switch end {
+        case .wantRead, .stopped:
+            return
+        case .closed:
+            // close_notify: the peer will send nothing more.
+            perform(lifecycle.transportEnded())
+        case .failed(let error):
+            terminate(reason: "TLS error: \(error.message)")
         }
     }
 
@@ -184,7 +159,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
         case .webSocket, .closing:
             reader?.append(bytes)
             processFrames()
-        case .tlsHandshake, .closed:
+        case .connecting, .closed:
             break
         }
     }
@@ -194,7 +169,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Queues bytes already framed (or a raw HTTP answer) for the next flush.
     func enqueue(_ bytes: [UInt8]) {
         guard phase != .closed else { return }
-        outbound.enqueueControl(bytes)
+        output.queue.enqueueControl(bytes)
         scheduleFlush()
     }
 
@@ -204,17 +179,17 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// through a burst that briefly fills its socket.
     func enqueue(_ message: StreamMessage, policy: DeliveryPolicy) -> EnqueueOutcome {
         var effective = policy
-        if policy == .conflate, outbound.byteCount + message.frame.count <= state.limits.conflateAfterBytes {
+        if policy == .conflate, output.queue.byteCount + message.frame.count <= state.limits.conflateAfterBytes {
             effective = .reliable
         }
-        let outcome = outbound.enqueue(message, policy: effective)
+        let outcome = output.queue.enqueue(message, policy: effective)
         if outcome == .queued || outcome == .conflated { scheduleFlush() }
         return outcome
     }
 
-    var outboundBytes: Int { outbound.byteCount + tls.pendingCiphertextCount }
+    var outboundBytes: Int { output.queue.byteCount + tls.pendingCiphertextCount }
 
-    func dropQueuedStreamMessages() { outbound.dropStreamMessages() }
+    func dropQueuedStreamMessages() { output.queue.dropStreamMessages() }
 
     func scheduleFlush() {
         context.loop.requestFlush(self)
@@ -229,12 +204,11 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// ticks can still be conflated.
     func flush() {
         guard phase != .closed else { return }
-        holdsBuffers = true
-        flushedSinceSweep = true
+        output.flushed()
         sendCiphertext()
-        while phase != .closed, !outbound.isEmpty, !tls.hasPendingCiphertext, !waitingForWritable {
+        while phase != .closed, !output.queue.isEmpty, !tls.hasPendingCiphertext, !output.waitingForWritable {
             context.coalesceBuffer.removeAll(keepingCapacity: true)
-            outbound.drain(into: &context.coalesceBuffer, maxBytes: Connection.writeBatchBytes,
+            output.queue.drain(into: &context.coalesceBuffer, maxBytes: Connection.writeBatchBytes,
                            compression: compressionWindowBits.map { ($0, context.frameCompressor) })
             do {
                 try context.coalesceBuffer.withUnsafeBytes { try tls.write($0) }
@@ -244,31 +218,26 @@ final class Connection: IOHandler, Flushable, Subscriber {
             }
             sendCiphertext()
         }
-        guard phase != .closed, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
+        guard phase != .closed, output.queue.isEmpty, !tls.hasPendingCiphertext else { return }
         // A paced `since` replay goes on once what it queued has left.
-        if let session, !session.replays.isEmpty, !closeAfterFlush { postReplayStep(session) }
-        if closeAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
+        let closesAfterFlush = lifecycle.closesAfterFlush
+        if let session, !session.replays.isEmpty, !closesAfterFlush { postReplayStep(session) }
+        if closesAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
     }
 
     private func sendCiphertext() {
-        guard phase != .closed else { return }
-        var failure: SystemError?
-        while tls.hasPendingCiphertext && !waitingForWritable && failure == nil {
-            tls.withPendingCiphertext { bytes in
-                do throws(SystemError) {
-                    switch try Socket.write(fd, bytes) {
-                    case .done(let sent): return sent
-                    case .wouldBlock:
-                        waitingForWritable = true
-                        return 0
-                    }
-                } catch {
-                    failure = error
-                    return 0
+        guard phase != .closed, !output.waitingForWritable else { return }
+        do throws(SystemError) {
+            let drain = try tls.sendPendingCiphertext { bytes throws(SystemError) -> Int? in
+                switch try Socket.write(fd, bytes) {
+                case .done(let sent): sent
+                case .wouldBlock: nil
                 }
             }
+            if drain == .blocked { output.waitingForWritable = true }
+        } catch {
+            terminate(reason: "send failed: \(error)")
         }
-        if let failure { terminate(reason: "send failed: \(failure)") }
     }
 
     // MARK: Closing
@@ -276,11 +245,11 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Releases everything now. `abortive` sends RST instead of FIN.
     func terminate(reason: String, abortive: Bool = false) {
         guard phase != .closed else { return }
-        phase = .closed
+        lifecycle.dropped()
         context.loop.deregister(fd: fd)
         if abortive { Socket.abort(fd) } else { Socket.close(fd) }
         context.remove(self)
-        outbound = OutboundQueue(limitBytes: 0)
+        output.queue = OutboundQueue(limitBytes: 0)
         reader = nil
         httpParser = nil
         state.openConnections.subtract(1, ordering: .relaxed)
@@ -293,32 +262,49 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Gives back the queue's and TLS's buffers once the connection has been
     /// quiet for a sweep period, so an idle connection holds no buffer memory.
     private func releaseIdleBuffers() {
-        if flushedSinceSweep {
-            flushedSinceSweep = false
-            return
-        }
-        guard holdsBuffers, !isFlushScheduled, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
-        holdsBuffers = false
-        outbound.releaseMemory()
+        guard output.sweepFindsIdle(), !isFlushScheduled, output.queue.isEmpty, !tls.hasPendingCiphertext else { return }
+        output.releaseMemory()
         tls.releaseIdleMemory()
     }
 
     /// Called by the loop's sweep (see LoopContext.startSweeping).
     func sweep(now: UInt64) {
         releaseIdleBuffers()
-        switch phase {
-        case .tlsHandshake, .httpRequest:
-            if now &- requestStartedAt >= state.handshakeTimeoutNS {
-                state.logger.debug("handshake deadline passed", ["remote": .string(remoteAddress)])
-                terminate(reason: "handshake timeout", abortive: true)
-            }
-        case .webSocket:
-            sweepHeartbeat(now: now)
-            sweepExpiry()
-        case .closing:
-            if now >= closeDeadline { terminate(reason: "close timeout") }
-        case .closed:
+        let wasOpen = phase == .webSocket
+        // Request deadline, heartbeat (ping or drop) or close deadline, by phase.
+        perform(lifecycle.tick(now: now))
+        if wasOpen { sweepExpiry() }
+    }
+
+    /// Carries out a lifecycle action (the close handshake's side of it).
+    func perform(_ action: ConnectionLifecycle.Action) {
+        switch action {
+        case .none:
             break
+        case .sendClose(let code, let reason, _, _):
+            // The deadline is the lifecycle's; the sweep checks it.
+            enqueue(FrameEncoder.closeFrame(code: code, reason: reason))
+        case .closeAfterFlush:
+            break  // the flush that ends this loop turn closes the socket
+        case .sendPing:
+            enqueue(FrameEncoder.frame(opcode: .ping, payload: []))
+        case .drop(let why):
+            drop(why)
+        }
+    }
+
+    private func drop(_ why: ConnectionLifecycle.DropReason) {
+        switch why {
+        case .requestTimeout:
+            state.logger.debug("handshake deadline passed", ["remote": .string(remoteAddress)])
+            terminate(reason: "handshake timeout", abortive: true)
+        case .heartbeatTimeout:
+            state.logger.debug("no traffic for two heartbeat intervals", ["session": .string(sessionID)])
+            terminate(reason: "heartbeat timeout")
+        case .closeTimeout:
+            terminate(reason: "close timeout")
+        case .transportEnded:
+            terminate(reason: "peer sent close_notify")
         }
     }
 }
