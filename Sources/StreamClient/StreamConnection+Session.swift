@@ -145,9 +145,10 @@ extension StreamConnection {
     }
 
     /// After our close, the server answers with its own and closes TCP; wait
-    /// until the close deadline for that.
+    /// for that. The close timeout counts from when the (blocking) send of
+    /// our close frame returned, not from when the lifecycle queued it.
     private func awaitCloseReply(_ socket: ClientWebSocket, _ lifecycle: inout ConnectionLifecycle) {
-        let deadline = lifecycle.closeDeadline
+        let deadline = MonotonicClock.now() &+ lifecycle.timeouts.close
         while true {
             let now = MonotonicClock.now()
             guard now < deadline else { return }
