@@ -61,7 +61,7 @@ extension Connection {
         let keepAlive = response.status < 400 && request.versionMinor == 1 && !request.headers.containsToken("Connection", "close")
         guard keepAlive else { return respondAndClose(response) }
         enqueue(response.serialized())
-        lifecycle.requestAnswered(now: MonotonicClock.now())
+        updateLifecycle { $0.requestAnswered(now: MonotonicClock.now()) }
         httpParser = HTTPRequestParser(limits: httpLimits)
         if leftover.count > 0 { handleRequestBytes(leftover) }
     }
@@ -88,7 +88,7 @@ extension Connection {
         var response = response
         response.closeConnection = true
         enqueue(response.serialized())
-        perform(lifecycle.finalAnswerQueued(now: MonotonicClock.now()))
+        perform(updateLifecycle { $0.finalAnswerQueued(now: MonotonicClock.now()) })
     }
 
     private func upgrade(_ request: HTTPRequest, leftover: UnsafeRawBufferPointer) {
@@ -158,7 +158,7 @@ extension Connection {
         let now = MonotonicClock.now()
         session = Session(id: sessionID, claims: claims, entitlements: entitlements, now: now,
                           openedAtMilliseconds: WallClock.nowMilliseconds())
-        lifecycle.upgraded(now: now)
+        updateLifecycle { $0.upgraded(now: now) }
         reader = WebSocketReader(role: .server, maxMessageSize: state.limits.maxMessageBytes)
         if let agreement {
             reader?.enableCompression(windowBits: agreement.clientWindowBits, noContextTakeover: agreement.clientNoContextTakeover)

@@ -1,13 +1,8 @@
-import Broadcast
-
 extension Connection {
-    /// The write side of a connection: frames waiting for the next flush, and
-    /// whether the socket and the buffers can take more. A stored value, so
-    /// the delivery path reaches the queue with no extra indirection.
+    /// The write side's state beside the queue: whether the socket and the
+    /// buffers can take more. Only small inlined mutations touch it, so its
+    /// reads on the flush path need no dynamic exclusivity check.
     struct Output {
-        /// Frames (and the 101 answer) waiting to be written: bounded, with
-        /// per-kind policies (ticks conflate, orders never drop).
-        var queue: OutboundQueue
         /// Set when the socket reported EAGAIN; the next EPOLLOUT edge resumes.
         var waitingForWritable = false
         /// Queue and TLS buffers are kept while the connection is busy (freeing
@@ -15,10 +10,6 @@ extension Connection {
         /// handed back by the sweep once a whole sweep period passed with no flush.
         private var holdsBuffers = false
         private var flushedSinceSweep = false
-
-        init(queue: OutboundQueue) {
-            self.queue = queue
-        }
 
         mutating func flushed() {
             holdsBuffers = true
@@ -35,9 +26,8 @@ extension Connection {
             return holdsBuffers
         }
 
-        mutating func releaseMemory() {
+        mutating func buffersReleased() {
             holdsBuffers = false
-            queue.releaseMemory()
         }
     }
 }

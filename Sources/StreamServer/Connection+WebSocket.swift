@@ -15,14 +15,14 @@ extension Connection {
             case .pong:
                 break  // any bytes already count as liveness (ConnectionLifecycle.received)
             case .close(let code, _):
-                perform(lifecycle.receivedClose(code, now: MonotonicClock.now()))
+                perform(updateLifecycle { $0.receivedClose(code, now: MonotonicClock.now()) })
             case .failure(let code, let reason):
                 // Fail the connection (§7.1.7): say why, then drop it without waiting.
                 if reader?.failedInflating == true { context.metrics.inflateFailures.increment(shard: context.shard) }
                 state.logger.debug("protocol violation", [
                     "session": .string(sessionID), "code": .int(Int(code.rawValue)), "reason": .string(reason),
                 ])
-                perform(lifecycle.failed(code, reason: reason, now: MonotonicClock.now()))
+                perform(updateLifecycle { $0.failed(code, reason: reason, now: MonotonicClock.now()) })
             }
         }
         reader?.releaseIdleMemory()
@@ -31,7 +31,7 @@ extension Connection {
     /// Starts the close handshake from our side; the peer's close frame (or the
     /// close deadline) ends the connection.
     func close(_ code: CloseCode, reason: String) {
-        let action = lifecycle.close(code, reason: reason, now: MonotonicClock.now())
+        let action = updateLifecycle { $0.close(code, reason: reason, now: MonotonicClock.now()) }
         guard action != .none else { return }
         context.metrics.closes(code.rawValue).increment(shard: context.shard)
         perform(action)

@@ -22,10 +22,14 @@ final class Connection: IOHandler, Flushable, Subscriber {
     let sessionID: String
     /// MonotonicClock nanoseconds.
     let acceptedAt: UInt64
-    /// Phase, deadlines (request, heartbeat, close) and the close handshake.
-    var lifecycle: ConnectionLifecycle
-    /// Frames waiting to be written and the state of the socket's write side.
-    private var output: Output
+    /// Phase, deadlines (request, heartbeat, close) and the close handshake;
+    /// changed only through `updateLifecycle`.
+    private(set) var lifecycle: ConnectionLifecycle
+    /// Frames (and the 101 answer) waiting to be written: bounded, with
+    /// per-kind policies (ticks conflate, orders never drop).
+    private var outbound: OutboundQueue
+    /// Whether the socket and the buffers can take more.
+    private var output = Output()
 
     // The loop's bookkeeping.
     var registryIndex = -1
@@ -48,6 +52,18 @@ final class Connection: IOHandler, Flushable, Subscriber {
     var phase: Phase { lifecycle.phase }
     var closeCode: CloseCode? { lifecycle.closeCode }
 
+    /// One lifecycle step, taken on a copy. Every access to the stored value
+    /// stays instantaneous (no call inside an access), which lets
+    /// whole-module optimization drop the dynamic exclusivity check from the
+    /// hot path's `phase` reads; a mutating call on the stored property
+    /// would cost one (~85 instructions) per delivered message.
+    @inline(__always)
+    func updateLifecycle<R>(_ step: (inout ConnectionLifecycle) -> R) -> R {
+        var copy = lifecycle
+        defer { lifecycle = copy }
+        return step(&copy)
+    }
+
     var state: ServerState { context.state }
     var httpLimits: HTTPLimits { context.state.httpLimits }
 
@@ -60,7 +76,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
         let now = MonotonicClock.now()
         acceptedAt = now
         lifecycle = ConnectionLifecycle(now: now, timeouts: context.state.lifecycleTimeouts)
-        output = Output(queue: OutboundQueue(limitBytes: context.state.limits.maxOutboundBytes))
+        outbound = OutboundQueue(limitBytes: context.state.limits.maxOutboundBytes)
         httpParser = HTTPRequestParser(limits: context.state.httpLimits)
     }
 
@@ -94,7 +110,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
                 terminate(reason: "peer closed the connection")
                 return
             case .done(let count):
-                lifecycle.received(now: MonotonicClock.now())
+                let now = MonotonicClock.now()
+                updateLifecycle { $0.received(now: now) }
                 received(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             }
         }
@@ -116,7 +133,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
             if !tls.isHandshakeComplete {
                 switch tls.handshake() {
                 case .complete:
-                    lifecycle.transportReady()
+                    updateLifecycle { $0.transportReady() }
                     context.metrics.handshakes.increment(shard: context.shard)
                     context.metrics.handshakeSeconds.observe(seconds: Double(MonotonicClock.now() &- acceptedAt) / 1e9, shard: context.shard)
                 case .wantRead:
@@ -146,7 +163,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
             return
         case .closed:
             // close_notify: the peer will send nothing more.
-            perform(lifecycle.transportEnded())
+            perform(updateLifecycle { $0.transportEnded() })
         case .failed(let error):
             terminate(reason: "TLS error: \(error.message)")
         }
@@ -169,7 +186,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Queues bytes already framed (or a raw HTTP answer) for the next flush.
     func enqueue(_ bytes: [UInt8]) {
         guard phase != .closed else { return }
-        output.queue.enqueueControl(bytes)
+        outbound.enqueueControl(bytes)
         scheduleFlush()
     }
 
@@ -179,17 +196,17 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// through a burst that briefly fills its socket.
     func enqueue(_ message: StreamMessage, policy: DeliveryPolicy) -> EnqueueOutcome {
         var effective = policy
-        if policy == .conflate, output.queue.byteCount + message.frame.count <= state.limits.conflateAfterBytes {
+        if policy == .conflate, outbound.byteCount + message.frame.count <= state.limits.conflateAfterBytes {
             effective = .reliable
         }
-        let outcome = output.queue.enqueue(message, policy: effective)
+        let outcome = outbound.enqueue(message, policy: effective)
         if outcome == .queued || outcome == .conflated { scheduleFlush() }
         return outcome
     }
 
-    var outboundBytes: Int { output.queue.byteCount + tls.pendingCiphertextCount }
+    var outboundBytes: Int { outbound.byteCount + tls.pendingCiphertextCount }
 
-    func dropQueuedStreamMessages() { output.queue.dropStreamMessages() }
+    func dropQueuedStreamMessages() { outbound.dropStreamMessages() }
 
     func scheduleFlush() {
         context.loop.requestFlush(self)
@@ -206,9 +223,9 @@ final class Connection: IOHandler, Flushable, Subscriber {
         guard phase != .closed else { return }
         output.flushed()
         sendCiphertext()
-        while phase != .closed, !output.queue.isEmpty, !tls.hasPendingCiphertext, !output.waitingForWritable {
+        while phase != .closed, !outbound.isEmpty, !tls.hasPendingCiphertext, !output.waitingForWritable {
             context.coalesceBuffer.removeAll(keepingCapacity: true)
-            output.queue.drain(into: &context.coalesceBuffer, maxBytes: Connection.writeBatchBytes,
+            outbound.drain(into: &context.coalesceBuffer, maxBytes: Connection.writeBatchBytes,
                            compression: compressionWindowBits.map { ($0, context.frameCompressor) })
             do {
                 try context.coalesceBuffer.withUnsafeBytes { try tls.write($0) }
@@ -218,13 +235,14 @@ final class Connection: IOHandler, Flushable, Subscriber {
             }
             sendCiphertext()
         }
-        guard phase != .closed, output.queue.isEmpty, !tls.hasPendingCiphertext else { return }
+        guard phase != .closed, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
         // A paced `since` replay goes on once what it queued has left.
         let closesAfterFlush = lifecycle.closesAfterFlush
         if let session, !session.replays.isEmpty, !closesAfterFlush { postReplayStep(session) }
         if closesAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
     }
 
+    @inline(__always)
     private func sendCiphertext() {
         guard phase != .closed, !output.waitingForWritable else { return }
         do throws(SystemError) {
@@ -245,11 +263,11 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Releases everything now. `abortive` sends RST instead of FIN.
     func terminate(reason: String, abortive: Bool = false) {
         guard phase != .closed else { return }
-        lifecycle.dropped()
+        updateLifecycle { $0.dropped() }
         context.loop.deregister(fd: fd)
         if abortive { Socket.abort(fd) } else { Socket.close(fd) }
         context.remove(self)
-        output.queue = OutboundQueue(limitBytes: 0)
+        outbound = OutboundQueue(limitBytes: 0)
         reader = nil
         httpParser = nil
         state.openConnections.subtract(1, ordering: .relaxed)
@@ -262,8 +280,9 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Gives back the queue's and TLS's buffers once the connection has been
     /// quiet for a sweep period, so an idle connection holds no buffer memory.
     private func releaseIdleBuffers() {
-        guard output.sweepFindsIdle(), !isFlushScheduled, output.queue.isEmpty, !tls.hasPendingCiphertext else { return }
-        output.releaseMemory()
+        guard output.sweepFindsIdle(), !isFlushScheduled, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
+        output.buffersReleased()
+        outbound.releaseMemory()
         tls.releaseIdleMemory()
     }
 
@@ -272,7 +291,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
         releaseIdleBuffers()
         let wasOpen = phase == .webSocket
         // Request deadline, heartbeat (ping or drop) or close deadline, by phase.
-        perform(lifecycle.tick(now: now))
+        perform(updateLifecycle { $0.tick(now: now) })
         if wasOpen { sweepExpiry() }
     }
 

@@ -26,7 +26,7 @@ extension TLSConnection {
     /// Hands the pending ciphertext to `send` until none is left or the socket
     /// would block. `send` returns how many bytes the socket took, or nil when
     /// it would block; its error ends the pump and is rethrown.
-    @inlinable
+    @inlinable @inline(__always)
     public func sendPendingCiphertext<E: Error>(
         through send: (UnsafeRawBufferPointer) throws(E) -> Int?
     ) throws(E) -> CiphertextDrain {
@@ -54,7 +54,7 @@ extension TLSConnection {
     /// Decrypts what the received ciphertext holds into `buffer`, one record
     /// at a time, handing each chunk to `consume` (which returns false to
     /// stop), until TLS wants more ciphertext, the peer closed, or it failed.
-    @inlinable
+    @inlinable @inline(__always)
     public func readPlaintext(
         into buffer: UnsafeMutableRawBufferPointer, _ consume: (UnsafeRawBufferPointer) throws -> Bool
     ) rethrows -> PlaintextEnd {
