@@ -166,20 +166,18 @@ final class BenchConnection: IOHandler, Flushable {
     }
 
     private func readPlaintext(receivedAt now: Int64) {
-        let chunk = scratch.plaintext
-        while phase != .closed {
-            switch tls.read(into: chunk) {
-            case .bytes(let n):
-                if n == 0 { return }
-                received(UnsafeRawBufferPointer(rebasing: chunk[..<n]), at: now)
-            case .wantRead: return
-            case .closed:
-                if phase == .closing { finish() } else { fail(.closedByServer(nil)) }
-                return
-            case .failed(let error):
-                fail(phase == .closing ? .closedByServer(nil) : .tls(error.description))
-                return
-            }
+        guard phase != .closed else { return }
+        let end = tls.readPlaintext(into: scratch.plaintext) { bytes in
+            received(bytes, at: now)
+            return phase != .closed
+        }
+        switch end {
+        case .wantRead, .stopped:
+            return
+        case .closed:
+            if phase == .closing { finish() } else { fail(.closedByServer(nil)) }
+        case .failed(let error):
+            fail(phase == .closing ? .closedByServer(nil) : .tls(error.description))
         }
     }
 
@@ -268,22 +266,16 @@ final class BenchConnection: IOHandler, Flushable {
 
     func flush() {
         guard fd >= 0, phase != .closed else { return }
-        while tls.hasPendingCiphertext {
-            var blocked = false
-            var failure: (any Error)?
-            tls.withPendingCiphertext { bytes in
-                do {
-                    switch try Socket.write(fd, bytes) {
-                    case .done(let n): return n
-                    case .wouldBlock: blocked = true; return 0
-                    }
-                } catch {
-                    failure = error
-                    return 0
+        do throws(SystemError) {
+            // When the socket would block, the writable edge brings us back.
+            _ = try tls.sendPendingCiphertext { bytes throws(SystemError) -> Int? in
+                switch try Socket.write(fd, bytes) {
+                case .done(let n): n
+                case .wouldBlock: nil
                 }
             }
-            if failure != nil { fail(phase == .open || phase == .closing ? .closedByServer(nil) : .reset(phaseName)); return }
-            if blocked { return }  // the writable edge brings us back
+        } catch {
+            fail(phase == .open || phase == .closing ? .closedByServer(nil) : .reset(phaseName))
         }
     }
 

@@ -55,14 +55,11 @@ public final class BlockingTLSConnection {
 
     /// Sends whatever TLS has produced.
     public func flushCiphertext() throws {
-        while tls.hasPendingCiphertext {
-            var failed: Int32 = 0
-            tls.withPendingCiphertext { bytes in
-                let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-                if n < 0 { failed = errno; return 0 }
-                return n
-            }
-            if failed != 0 { throw Failure("send failed: \(String(cString: strerror(failed)))") }
+        // A blocking socket never reports "would block": the pump runs until everything is sent.
+        _ = try tls.sendPendingCiphertext { bytes throws(Failure) -> Int? in
+            let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            if n < 0 { throw Failure("send failed: \(String(cString: strerror(errno)))") }
+            return n
         }
     }
 
@@ -90,13 +87,16 @@ public final class BlockingTLSConnection {
         var collected: [UInt8] = []
         try receiveCiphertext { tls in
             var buffer = [UInt8](repeating: 0, count: 65536)
-            loop: while true {
-                switch buffer.withUnsafeMutableBytes({ tls.read(into: $0) }) {
-                case .bytes(let n): collected.append(contentsOf: buffer[..<n])
-                case .wantRead: break loop
-                case .closed: open = false; break loop
-                case .failed(let error): throw error
+            let end = buffer.withUnsafeMutableBytes { raw in
+                tls.readPlaintext(into: raw) { chunk in
+                    collected.append(contentsOf: chunk)
+                    return true
                 }
+            }
+            switch end {
+            case .wantRead, .stopped: break
+            case .closed: open = false
+            case .failed(let error): throw error
             }
         }
         plaintext.append(contentsOf: collected)

@@ -58,7 +58,8 @@ extension StreamConnection {
             return (.failed("cannot connect to \(endpoint.authority): \(error)"), 0)
         }
         setSocket(socket, connected: false)
-        var session = SessionState(heartbeat: configuration.heartbeatInterval, connectDeadline: Self.now() + configuration.connectTimeout)
+        var session = SessionState(heartbeat: configuration.heartbeatInterval, connectDeadline: Self.now() + configuration.connectTimeout,
+                                   now: MonotonicClock.now())
         let end = pump(socket, &session, &tracker)
         setSocket(nil, connected: false)
         return (end, session.connectedAt.map { Self.now() - $0 } ?? 0)
@@ -67,12 +68,26 @@ extension StreamConnection {
     struct SessionState {
         let heartbeat: Double
         let connectDeadline: Double
+        /// Heartbeat and close handshake; monotonic nanoseconds. A ping
+        /// unanswered for one interval ends the session (any bytes answer it),
+        /// and after our close the server gets `closeReplySeconds` to answer.
+        var lifecycle: ConnectionLifecycle
         var connectedAt: Double?
-        var pingSentAt: Double?
-        var nextPingAt = 0.0
         var pingCount = 0
         var subscribeID: String?
+
+        init(heartbeat: Double, connectDeadline: Double, now: UInt64) {
+            self.heartbeat = heartbeat
+            self.connectDeadline = connectDeadline
+            let interval = UInt64(max(0, heartbeat) * 1e9)
+            let timeouts = ConnectionLifecycle.Timeouts(request: .max, heartbeat: interval, silence: interval,
+                                                        close: UInt64(StreamConnection.closeReplySeconds * 1e9))
+            lifecycle = ConnectionLifecycle(now: now, timeouts: timeouts, phase: .webSocket)
+        }
     }
+
+    /// How long the server gets to answer our close frame.
+    static let closeReplySeconds = 1.0
 
     /// Reads and reacts until the session ends.
     private func pump(_ socket: ClientWebSocket, _ session: inout SessionState, _ tracker: inout SequenceTracker) -> SessionEnd {
@@ -83,38 +98,43 @@ extension StreamConnection {
             }
             pending = []
             if isStopRequested {
-                socket.sendClose(code: .normal, reason: "client stopping")
-                awaitCloseReply(socket)
+                let action = session.lifecycle.close(.normal, reason: "client stopping", now: MonotonicClock.now())
+                if case .sendClose(let code, let reason, _, _) = action {
+                    socket.sendClose(code: code, reason: reason)
+                    awaitCloseReply(socket, &session.lifecycle)
+                }
                 return .failed("stopped")
             }
             let now = Self.now()
-            let deadline: Double
+            let timeout: Double
             if session.connectedAt == nil {
                 if now >= session.connectDeadline { return .failed("no welcome within \(configuration.connectTimeout) s") }
-                deadline = session.connectDeadline
+                timeout = session.connectDeadline - now
             } else {
-                if let sent = session.pingSentAt, now - sent >= session.heartbeat {
+                let clock = MonotonicClock.now()
+                switch session.lifecycle.tick(now: clock) {
+                case .drop:
                     return .failed("heartbeat: nothing received for \(session.heartbeat) s after a ping")
-                }
-                if now >= session.nextPingAt {
+                case .sendPing:
                     session.pingCount += 1
                     do {
                         try socket.sendText(#"{"type":"ping","id":"hb-\#(session.pingCount)"}"#)
                     } catch {
                         return .failed("send failed: \(error)")
                     }
-                    if session.pingSentAt == nil { session.pingSentAt = now }
-                    session.nextPingAt = now + session.heartbeat
+                case .none, .sendClose, .closeAfterFlush:
+                    break
                 }
-                deadline = min(session.nextPingAt, (session.pingSentAt ?? .infinity) + session.heartbeat)
+                let deadline = session.lifecycle.heartbeatDeadline
+                timeout = deadline > clock ? Double(deadline - clock) / 1e9 : 0
             }
-            switch Poller.wait(fd: socket.fd, wakeFD: wakeFD, timeout: deadline - now) {
+            switch Poller.wait(fd: socket.fd, wakeFD: wakeFD, timeout: timeout) {
             case .timeout: continue
             case .woken: drainWakeups()
             case .readable:
                 do {
                     let (events, open) = try socket.readEvents()
-                    session.pingSentAt = nil  // any bytes answer the heartbeat
+                    session.lifecycle.received(now: MonotonicClock.now())  // any bytes answer the heartbeat
                     pending = events
                     if !open && events.isEmpty { return .failed("the server ended TLS without a close frame") }
                 } catch {
@@ -124,13 +144,18 @@ extension StreamConnection {
         }
     }
 
-    /// After our close, the server answers with its own and closes TCP; wait briefly for that.
-    private func awaitCloseReply(_ socket: ClientWebSocket) {
-        let deadline = Self.now() + 1
-        while Self.now() < deadline {
-            guard Poller.wait(fd: socket.fd, wakeFD: -1, timeout: deadline - Self.now()) == .readable,
+    /// After our close, the server answers with its own and closes TCP; wait
+    /// for that. The close timeout counts from when the (blocking) send of
+    /// our close frame returned, not from when the lifecycle queued it.
+    private func awaitCloseReply(_ socket: ClientWebSocket, _ lifecycle: inout ConnectionLifecycle) {
+        let deadline = MonotonicClock.now() &+ lifecycle.timeouts.close
+        while true {
+            let now = MonotonicClock.now()
+            guard now < deadline else { return }
+            guard Poller.wait(fd: socket.fd, wakeFD: -1, timeout: Double(deadline - now) / 1e9) == .readable,
                   let (events, open) = try? socket.readEvents() else { return }
-            if !open || events.contains(where: { if case .close = $0 { return true } else { return false } }) { return }
+            for case .close(let code, _) in events { _ = lifecycle.receivedClose(code, now: MonotonicClock.now()) }
+            if !open || lifecycle.closesAfterFlush { return }
         }
     }
 
@@ -142,18 +167,24 @@ extension StreamConnection {
             guard let message = StreamMessage(json: String(decoding: bytes, as: UTF8.self)) else { return nil }
             return handle(message, socket, &session, &tracker)
         case .ping(let payload):
-            try? socket.send(.pong, payload)
+            if session.lifecycle.answersPings { try? socket.send(.pong, payload) }
             return nil
         case .pong, .binary:
             return nil
         case .close(let code, let reason):
             // Echo the code (an empty close gets an empty one), then let TCP go.
-            socket.sendClose(code: code, reason: "")
+            perform(session.lifecycle.receivedClose(code, now: MonotonicClock.now()), socket)
             return .closed(code: code?.rawValue, reason: reason)
         case .failure(let code, let reason):
-            socket.sendClose(code: code, reason: reason)
+            perform(session.lifecycle.failed(code, reason: reason, now: MonotonicClock.now()), socket)
             return .failed("protocol error from the server (\(code.rawValue) \(reason))")
         }
+    }
+
+    /// The client's side of a close action: the send blocks until the frame is
+    /// written, and the session ends right after, so the deadline has nothing to guard.
+    private func perform(_ action: ConnectionLifecycle.Action, _ socket: ClientWebSocket) {
+        if case .sendClose(let code, let reason, _, _) = action { socket.sendClose(code: code, reason: reason) }
     }
 
     private func handle(_ message: StreamMessage, _ socket: ClientWebSocket, _ session: inout SessionState,
@@ -165,9 +196,8 @@ extension StreamConnection {
                                         expiresAt: data["expires_at"] as? String,
                                         heartbeatSeconds: (data["heartbeat_s"] as? NSNumber)?.doubleValue,
                                         channels: data["channels"] as? [String] ?? [], compression: socket.compression)
-            let now = Self.now()
-            session.connectedAt = now
-            session.nextPingAt = now + session.heartbeat
+            session.connectedAt = Self.now()
+            session.lifecycle.startHeartbeat(now: MonotonicClock.now())
             setSocket(socket, connected: true, welcome: welcome)
             emit(.connected(welcome))
             return subscribe(socket, &session, &tracker)

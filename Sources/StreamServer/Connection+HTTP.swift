@@ -19,20 +19,10 @@ extension Connection {
             return
         case .failed(let error):
             state.logger.debug("bad HTTP request", ["remote": .string(remoteAddress), "status": .int(error.status)])
-            respondAndClose(HTTPResponse.json(status: error.status, error: Connection.errorCode(forStatus: error.status), message: error.message))
+            respondAndClose(HTTPResponse.json(status: error.status, error: error.errorCode, message: error.message))
         case .complete(let request, let consumed):
             httpParser = nil
             route(request, leftover: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
-        }
-    }
-
-    private static func errorCode(forStatus status: Int) -> String {
-        switch status {
-        case 413: "body_too_large"
-        case 431: "headers_too_large"
-        case 501: "not_implemented"
-        case 505: "unsupported_version"
-        default: "bad_request"
         }
     }
 
@@ -73,7 +63,7 @@ extension Connection {
         let keepAlive = response.status < 400 && request.versionMinor == 1 && !request.headers.containsToken("Connection", "close")
         guard keepAlive else { return respondAndClose(response) }
         enqueue(response.serialized())
-        requestStartedAt = MonotonicClock.now()
+        updateLifecycle { $0.requestAnswered(now: MonotonicClock.now()) }
         httpParser = HTTPRequestParser(limits: httpLimits)
         if leftover.count > 0 { handleRequestBytes(leftover) }
     }
@@ -92,15 +82,15 @@ extension Connection {
         respondAndClose(.json(status: 405, error: "method_not_allowed", message: "use \(allowed)", extraHeaders: [("Allow", allowed)]))
     }
 
-    /// Plain HTTP answers close the connection: one request per connection
-    /// keeps the state machine small and the upgrade path the only long-lived one.
+    /// The last answer on this connection: errors (after a framing error the
+    /// next request's start cannot be trusted), refusals, and requests that
+    /// asked for `Connection: close` or cannot keep the connection alive (HTTP/1.0).
+    /// The socket closes once the answer is written.
     func respondAndClose(_ response: HTTPResponse) {
         var response = response
         response.closeConnection = true
         enqueue(response.serialized())
-        closeAfterFlush = true
-        phase = .closing
-        closeDeadline = MonotonicClock.now() &+ state.closeTimeoutNS
+        perform(updateLifecycle { $0.finalAnswerQueued(now: MonotonicClock.now()) })
     }
 
     private func upgrade(_ request: HTTPRequest, leftover: UnsafeRawBufferPointer) {
@@ -170,14 +160,13 @@ extension Connection {
         let now = MonotonicClock.now()
         session = Session(id: sessionID, claims: claims, entitlements: entitlements, now: now,
                           openedAtMilliseconds: WallClock.nowMilliseconds())
-        phase = .webSocket
+        updateLifecycle { $0.upgraded(now: now) }
         reader = WebSocketReader(role: .server, maxMessageSize: state.limits.maxMessageBytes)
         if let agreement {
             reader?.enableCompression(windowBits: agreement.clientWindowBits, noContextTakeover: agreement.clientNoContextTakeover)
             compressionWindowBits = agreement.serverWindowBits
             state.compressedSessions.add(1, ordering: .relaxed)
         }
-        nextPingAt = now &+ state.heartbeatIntervalNS
         audit("connect", "accepted", details: [("roles", .string(claims.roles.joined(separator: ",")))])
         state.logger.debug("session opened", ["session": .string(sessionID), "remote": .string(remoteAddress), "subject": .string(claims.subject)])
         sendWelcome()

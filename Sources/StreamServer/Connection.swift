@@ -12,14 +12,7 @@ import WebSocket
 /// Reads go through the loop's shared buffers; writes are queued and leave in
 /// one TLS write and one send per loop turn (`flush`).
 final class Connection: IOHandler, Flushable, Subscriber {
-    enum Phase {
-        case tlsHandshake
-        case httpRequest
-        case webSocket
-        /// We sent a close frame and wait for the peer's (or the close timeout).
-        case closing
-        case closed
-    }
+    typealias Phase = ConnectionLifecycle.Phase
 
     let fd: Int32
     /// The server keeps every loop context for its whole life and a context
@@ -30,43 +23,49 @@ final class Connection: IOHandler, Flushable, Subscriber {
     let tls: TLSConnection
     let remoteAddress: String
     let sessionID: String
-    var phase: Phase = .tlsHandshake
+    /// MonotonicClock nanoseconds.
+    let acceptedAt: UInt64
+    /// Phase, deadlines (request, heartbeat, close) and the close handshake;
+    /// changed only through `updateLifecycle`.
+    private(set) var lifecycle: ConnectionLifecycle
+    /// Frames (and the 101 answer) waiting to be written: bounded, with
+    /// per-kind policies (ticks conflate, orders never drop).
+    private var outbound: OutboundQueue
+    /// Whether the socket and the buffers can take more.
+    private var output = Output()
+
+    // The loop's bookkeeping.
     var registryIndex = -1
     var isFlushScheduled = false
     var deliveryStamp: UInt64 = 0
+
     /// Set once the upgrade is authorized.
     var session: Session?
     /// The window stream messages are compressed with, when the client
     /// agreed on permessage-deflate (nil: plain frames).
     var compressionWindowBits: Int?
 
+    // Input, one parser at a time: HTTP before the upgrade, frames after.
+    private var sawFirstByte = false
     var httpParser: HTTPRequestParser?
     /// Input kept while an answer waits on the cluster bus (see Connection+Parking).
     var parkedInput: [UInt8]?
     var reader: WebSocketReader?
-    /// Frames (and the 101 answer) waiting to be written: bounded, with
-    /// per-kind policies (ticks conflate, orders never drop).
-    private var outbound: OutboundQueue
-    /// Close the socket once everything queued has reached the kernel.
-    var closeAfterFlush = false
-    /// Set when the socket reported EAGAIN; the next EPOLLOUT edge resumes.
-    private var waitingForWritable = false
-    private var sawFirstByte = false
-    /// Queue and TLS buffers are kept while the connection is busy (freeing
-    /// them after every flush cost an allocation and a free per message) and
-    /// handed back by the sweep once a whole sweep period passed with no flush.
-    private var holdsBuffers = false
-    private var flushedSinceSweep = false
 
-    // Deadlines, in MonotonicClock nanoseconds.
-    let acceptedAt: UInt64
-    /// When the current HTTP request may start: accept time, then each keep-alive answer.
-    var requestStartedAt: UInt64
-    var lastReceivedAt: UInt64
-    var nextPingAt: UInt64 = .max
-    var unansweredPingSince: UInt64?
-    var closeDeadline: UInt64 = .max
-    var closeCode: CloseCode?
+    var phase: Phase { lifecycle.phase }
+    var closeCode: CloseCode? { lifecycle.closeCode }
+
+    /// One lifecycle step, taken on a copy. Every access to the stored value
+    /// stays instantaneous (no call inside an access), which lets
+    /// whole-module optimization drop the dynamic exclusivity check from the
+    /// hot path's `phase` reads; a mutating call on the stored property
+    /// would cost one (~85 instructions) per delivered message.
+    @inline(__always)
+    func updateLifecycle<R>(_ step: (inout ConnectionLifecycle) -> R) -> R {
+        var copy = lifecycle
+        defer { lifecycle = copy }
+        return step(&copy)
+    }
 
     var state: ServerState { context.state }
     var httpLimits: HTTPLimits { context.state.httpLimits }
@@ -79,8 +78,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
         self.sessionID = context.makeSessionID()
         let now = MonotonicClock.now()
         acceptedAt = now
-        requestStartedAt = now
-        lastReceivedAt = now
+        lifecycle = ConnectionLifecycle(now: now, timeouts: context.state.lifecycleTimeouts)
         outbound = OutboundQueue(limitBytes: context.state.limits.maxOutboundBytes)
         httpParser = HTTPRequestParser(limits: context.state.httpLimits)
     }
@@ -88,8 +86,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
     // MARK: Events from the loop
 
     func handleIO(_ events: IOEvents) {
-        if events.contains(.writable), waitingForWritable {
-            waitingForWritable = false
+        if events.contains(.writable), output.waitingForWritable {
+            output.waitingForWritable = false
             flush()
         }
         if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) {
@@ -115,7 +113,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
                 terminate(reason: "peer closed the connection")
                 return
             case .done(let count):
-                lastReceivedAt = MonotonicClock.now()
+                let now = MonotonicClock.now()
+                updateLifecycle { $0.received(now: now) }
                 received(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             }
         }
@@ -137,7 +136,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
             if !tls.isHandshakeComplete {
                 switch tls.handshake() {
                 case .complete:
-                    phase = .httpRequest
+                    updateLifecycle { $0.transportReady() }
                     context.metrics.handshakes.increment(shard: context.shard)
                     context.metrics.handshakeSeconds.observe(seconds: Double(MonotonicClock.now() &- acceptedAt) / 1e9, shard: context.shard)
                 case .wantRead:
@@ -158,25 +157,18 @@ final class Connection: IOHandler, Flushable, Subscriber {
     }
 
     private func readPlaintext() {
-        let buffer = context.plaintextBuffer
-        while phase != .closed {
-            switch tls.read(into: buffer) {
-            case .bytes(let count):
-                handlePlaintext(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            case .wantRead:
-                return
-            case .closed:
-                // close_notify: the peer will send nothing more.
-                if phase == .webSocket || phase == .closing {
-                    closeAfterFlush = true
-                } else {
-                    terminate(reason: "peer sent close_notify")
-                }
-                return
-            case .failed(let error):
-                terminate(reason: "TLS error: \(error.message)")
-                return
-            }
+        let end = tls.readPlaintext(into: context.plaintextBuffer) { plaintext in
+            handlePlaintext(plaintext)
+            return phase != .closed
+        }
+        switch end {
+        case .wantRead, .stopped:
+            return
+        case .closed:
+            // close_notify: the peer will send nothing more.
+            perform(updateLifecycle { $0.transportEnded() })
+        case .failed(let error):
+            terminate(reason: "TLS error: \(error.message)")
         }
     }
 
@@ -187,7 +179,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
         case .webSocket, .closing:
             reader?.append(bytes)
             processFrames()
-        case .tlsHandshake, .closed:
+        case .connecting, .closed:
             break
         }
     }
@@ -232,10 +224,9 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// ticks can still be conflated.
     func flush() {
         guard phase != .closed else { return }
-        holdsBuffers = true
-        flushedSinceSweep = true
+        output.flushed()
         sendCiphertext()
-        while phase != .closed, !outbound.isEmpty, !tls.hasPendingCiphertext, !waitingForWritable {
+        while phase != .closed, !outbound.isEmpty, !tls.hasPendingCiphertext, !output.waitingForWritable {
             context.coalesceBuffer.removeAll(keepingCapacity: true)
             outbound.drain(into: &context.coalesceBuffer, maxBytes: Connection.writeBatchBytes,
                            compression: compressionWindowBits.map { ($0, context.frameCompressor) })
@@ -249,29 +240,25 @@ final class Connection: IOHandler, Flushable, Subscriber {
         }
         guard phase != .closed, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
         // A paced `since` replay goes on once what it queued has left.
-        if let session, !session.replays.isEmpty, !closeAfterFlush { postReplayStep(session) }
-        if closeAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
+        let closesAfterFlush = lifecycle.closesAfterFlush
+        if let session, !session.replays.isEmpty, !closesAfterFlush { postReplayStep(session) }
+        if closesAfterFlush { terminate(reason: closeCode.map { "closed with \($0.rawValue)" } ?? "closed") }
     }
 
+    @inline(__always)
     private func sendCiphertext() {
-        guard phase != .closed else { return }
-        var failure: SystemError?
-        while tls.hasPendingCiphertext && !waitingForWritable && failure == nil {
-            tls.withPendingCiphertext { bytes in
-                do throws(SystemError) {
-                    switch try Socket.write(fd, bytes) {
-                    case .done(let sent): return sent
-                    case .wouldBlock:
-                        waitingForWritable = true
-                        return 0
-                    }
-                } catch {
-                    failure = error
-                    return 0
+        guard phase != .closed, !output.waitingForWritable else { return }
+        do throws(SystemError) {
+            let drain = try tls.sendPendingCiphertext { bytes throws(SystemError) -> Int? in
+                switch try Socket.write(fd, bytes) {
+                case .done(let sent): sent
+                case .wouldBlock: nil
                 }
             }
+            if drain == .blocked { output.waitingForWritable = true }
+        } catch {
+            terminate(reason: "send failed: \(error)")
         }
-        if let failure { terminate(reason: "send failed: \(failure)") }
     }
 
     // MARK: Closing
@@ -279,7 +266,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Releases everything now. `abortive` sends RST instead of FIN.
     func terminate(reason: String, abortive: Bool = false) {
         guard phase != .closed else { return }
-        phase = .closed
+        updateLifecycle { $0.dropped() }
         context.loop.deregister(fd: fd)
         if abortive { Socket.abort(fd) } else { Socket.close(fd) }
         context.remove(self)
@@ -296,12 +283,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Gives back the queue's and TLS's buffers once the connection has been
     /// quiet for a sweep period, so an idle connection holds no buffer memory.
     private func releaseIdleBuffers() {
-        if flushedSinceSweep {
-            flushedSinceSweep = false
-            return
-        }
-        guard holdsBuffers, !isFlushScheduled, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
-        holdsBuffers = false
+        guard output.sweepFindsIdle(), !isFlushScheduled, outbound.isEmpty, !tls.hasPendingCiphertext else { return }
+        output.buffersReleased()
         outbound.releaseMemory()
         tls.releaseIdleMemory()
     }
@@ -309,19 +292,41 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// Called by the loop's sweep (see LoopContext.startSweeping).
     func sweep(now: UInt64) {
         releaseIdleBuffers()
-        switch phase {
-        case .tlsHandshake, .httpRequest:
-            if now &- requestStartedAt >= state.handshakeTimeoutNS {
-                state.logger.debug("handshake deadline passed", ["remote": .string(remoteAddress)])
-                terminate(reason: "handshake timeout", abortive: true)
-            }
-        case .webSocket:
-            sweepHeartbeat(now: now)
-            sweepExpiry()
-        case .closing:
-            if now >= closeDeadline { terminate(reason: "close timeout") }
-        case .closed:
+        let wasOpen = phase == .webSocket
+        // Request deadline, heartbeat (ping or drop) or close deadline, by phase.
+        perform(updateLifecycle { $0.tick(now: now) })
+        if wasOpen { sweepExpiry() }
+    }
+
+    /// Carries out a lifecycle action (the close handshake's side of it).
+    func perform(_ action: ConnectionLifecycle.Action) {
+        switch action {
+        case .none:
             break
+        case .sendClose(let code, let reason, _, _):
+            // The deadline is the lifecycle's; the sweep checks it.
+            enqueue(FrameEncoder.closeFrame(code: code, reason: reason))
+        case .closeAfterFlush:
+            break  // the flush that ends this loop turn closes the socket
+        case .sendPing:
+            enqueue(FrameEncoder.frame(opcode: .ping, payload: []))
+        case .drop(let why):
+            drop(why)
+        }
+    }
+
+    private func drop(_ why: ConnectionLifecycle.DropReason) {
+        switch why {
+        case .requestTimeout:
+            state.logger.debug("handshake deadline passed", ["remote": .string(remoteAddress)])
+            terminate(reason: "handshake timeout", abortive: true)
+        case .heartbeatTimeout:
+            state.logger.debug("no traffic for two heartbeat intervals", ["session": .string(sessionID)])
+            terminate(reason: "heartbeat timeout")
+        case .closeTimeout:
+            terminate(reason: "close timeout")
+        case .transportEnded:
+            terminate(reason: "peer sent close_notify")
         }
     }
 }

@@ -242,7 +242,7 @@ public final class Server: @unchecked Sendable {
                 for connection in context.connections {
                     switch connection.phase {
                     case .webSocket: connection.close(.goingAway, reason: "server shutting down")
-                    case .tlsHandshake, .httpRequest: connection.terminate(reason: "server shutting down")
+                    case .connecting, .httpRequest: connection.terminate(reason: "server shutting down")
                     case .closing, .closed: break
                     }
                 }

@@ -31,6 +31,11 @@ final class ServerState: Sendable {
     let handshakeTimeoutNS: UInt64
     let heartbeatIntervalNS: UInt64
     let closeTimeoutNS: UInt64
+    /// A connection is dropped only when a ping has gone unanswered for a
+    /// full heartbeat interval and nothing at all arrived for two.
+    var lifecycleTimeouts: ConnectionLifecycle.Timeouts {
+        .init(request: handshakeTimeoutNS, heartbeat: heartbeatIntervalNS, silence: 2 &* heartbeatIntervalNS, close: closeTimeoutNS)
+    }
 
     init(configuration: ServerConfiguration, logger: Logger, tls: TLSContext, access: AccessControl, audit: AuditLog) {
         self.configuration = configuration

@@ -25,13 +25,14 @@ public enum HTTPParseError: Error, Sendable, Hashable {
         }
     }
 
-    /// The machine-readable `error` code of the JSON answer.
+    /// The machine-readable `error` code of the JSON answer: the one map the
+    /// server answers with (docs/protocol.md lists them).
     public var errorCode: String {
         switch self {
         case .headersTooLarge, .tooManyHeaders: return "headers_too_large"
-        case .bodyTooLarge: return "too_large"
+        case .bodyTooLarge: return "body_too_large"
         case .unsupportedTransferEncoding: return "not_implemented"
-        case .unsupportedVersion: return "unsupported_http_version"
+        case .unsupportedVersion: return "unsupported_version"
         case .malformed: return "bad_request"
         }
     }
