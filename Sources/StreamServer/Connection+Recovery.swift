@@ -1,3 +1,4 @@
+import WebSocket
 import Policy
 import Metrics
 import Audit

@@ -1,3 +1,4 @@
+import WebSocket
 import Broadcast
 
 extension LoopContext {
