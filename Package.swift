@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "AuditTests", dependencies: ["Audit", "TextFormat"]),
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "WebSocket", "Base"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed"]),
+        .testTarget(name: "DemoFeedTests", dependencies: ["DemoFeed", "Base"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "NetCore", "Base"]),
         .testTarget(name: "StreamBenchTests", dependencies: ["StreamBench"]),

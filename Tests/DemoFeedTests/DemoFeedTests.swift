@@ -1,3 +1,4 @@
+import Base
 import DemoFeed
 import XCTest
 
@@ -29,8 +30,8 @@ final class DemoFeedTests: XCTestCase {
         String(event.channel.prefix { $0 != ":" })
     }
 
-    private func fields(_ event: DemoEvent, file: StaticString = #filePath, line: UInt = #line) -> [String: TinyJSON] {
-        guard let object = TinyJSON.parse(event.dataJSON)?.object else {
+    private func fields(_ event: DemoEvent, file: StaticString = #filePath, line: UInt = #line) -> JSONObject {
+        guard let object = FeedJSON.parse(event.dataJSON)?.object else {
             XCTFail("not a JSON object: \(event.dataJSON)", file: file, line: line)
             return [:]
         }
@@ -169,7 +170,7 @@ final class DemoFeedTests: XCTestCase {
         }
     }
 
-    private func assertStopAndTarget(_ data: [String: TinyJSON], side: String, entry: String, stop: String, target: String) {
+    private func assertStopAndTarget(_ data: JSONObject, side: String, entry: String, stop: String, target: String) {
         let entryPrice = Double(data[entry]!.numberText!)!
         let stopPrice = Double(data[stop]!.numberText!)!
         let targetPrice = Double(data[target]!.numberText!)!
@@ -251,10 +252,10 @@ final class DemoFeedTests: XCTestCase {
         let events = run(seed: 13, seconds: 120)
         XCTAssertFalse(events.isEmpty)
         for event in events {
-            XCTAssertNotNil(TinyJSON.parse(event.dataJSON), event.dataJSON)
+            XCTAssertNotNil(FeedJSON.parse(event.dataJSON), event.dataJSON)
         }
-        XCTAssertEqual(TinyJSON.parse(#"{"a":"x\"y\\z\n","b":1.50}"#), .object(["a": .string("x\"y\\z\n"), "b": .number("1.50")]))
-        XCTAssertNil(TinyJSON.parse(#"{"a":"x"y"}"#))
+        XCTAssertEqual(FeedJSON.parse(#"{"a":"x\"y\\z\n","b":1.50}"#), .object(["a": .string("x\"y\\z\n"), "b": .number(JSONNumber(literal: "1.50"))]))
+        XCTAssertNil(FeedJSON.parse(#"{"a":"x"y"}"#))
     }
 
     /// A fixed-decimal number as integer units, without binary rounding.
