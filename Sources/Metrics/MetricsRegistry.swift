@@ -74,12 +74,7 @@ public final class MetricsRegistry: Sendable {
     public func gaugeFunction(
         _ name: String, help: String, labels: [(String, String)] = [], _ read: @escaping @Sendable () -> Double
     ) {
-        let value = child(name, help: help, kind: .gauge, labels: labels, replacingFunction: read) {
-            .function(read)
-        }
-        guard case .function = value else {
-            preconditionFailure("metric \(name)\(PrometheusText.labelSet(labels)) is already a plain gauge")
-        }
+        function(name, help: help, kind: .gauge, labels: labels, read)
     }
 
     /// A counter whose value is read when rendering, for totals another
@@ -87,11 +82,17 @@ public final class MetricsRegistry: Sendable {
     public func counterFunction(
         _ name: String, help: String, labels: [(String, String)] = [], _ read: @escaping @Sendable () -> Double
     ) {
-        let value = child(name, help: help, kind: .counter, labels: labels, replacingFunction: read) {
+        function(name, help: help, kind: .counter, labels: labels, read)
+    }
+
+    private func function(
+        _ name: String, help: String, kind: MetricFamily.Kind, labels: [(String, String)], _ read: @escaping @Sendable () -> Double
+    ) {
+        let value = child(name, help: help, kind: kind, labels: labels, replacingFunction: read) {
             .function(read)
         }
         guard case .function = value else {
-            preconditionFailure("metric \(name)\(PrometheusText.labelSet(labels)) is already a plain counter")
+            preconditionFailure("metric \(name)\(PrometheusText.labelSet(labels)) is already a plain \(kind.rawValue)")
         }
     }
 

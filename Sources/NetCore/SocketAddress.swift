@@ -48,21 +48,24 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// Calls `body` with this address as a `sockaddr`.
     func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        if family == AF_INET6 {
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = port.bigEndian
-            inet_pton(AF_INET6, host, &sa.sin6_addr)
-            return withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        var storage = sockaddr_storage()
+        let length = withUnsafeMutableBytes(of: &storage) { raw -> Int in
+            // inet_pton writes the address field of the family's own layout.
+            if family == AF_INET6 {
+                let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self)
+                address.pointee.sin6_family = sa_family_t(AF_INET6)
+                address.pointee.sin6_port = port.bigEndian
+                inet_pton(AF_INET6, host, &address.pointee.sin6_addr)
+                return MemoryLayout<sockaddr_in6>.size
             }
+            let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in.self)
+            address.pointee.sin_family = sa_family_t(AF_INET)
+            address.pointee.sin_port = port.bigEndian
+            inet_pton(AF_INET, host, &address.pointee.sin_addr)
+            return MemoryLayout<sockaddr_in>.size
         }
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = port.bigEndian
-        inet_pton(AF_INET, host, &sa.sin_addr)
-        return withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
         }
     }
 }

@@ -1,29 +1,28 @@
 internal import COpenSSL
 
-/// Owns one `X509`; freed in deinit.
-final class X509Certificate {
+/// Owns one OpenSSL object and frees it with its own free function.
+class OpenSSLHandle {
     let pointer: OpaquePointer
+    private let free: (OpaquePointer) -> Void
 
-    init(taking pointer: OpaquePointer) {
+    init(taking pointer: OpaquePointer, free: @escaping (OpaquePointer) -> Void) {
         self.pointer = pointer
+        self.free = free
     }
 
     deinit {
-        X509_free(pointer)
+        free(pointer)
     }
 }
 
-/// Owns one `EVP_PKEY`; freed in deinit.
-final class EVPKey {
-    let pointer: OpaquePointer
+/// Owns one `X509`.
+final class X509Certificate: OpenSSLHandle {
+    init(taking pointer: OpaquePointer) { super.init(taking: pointer, free: X509_free) }
+}
 
-    init(taking pointer: OpaquePointer) {
-        self.pointer = pointer
-    }
-
-    deinit {
-        EVP_PKEY_free(pointer)
-    }
+/// Owns one `EVP_PKEY`.
+final class EVPKey: OpenSSLHandle {
+    init(taking pointer: OpaquePointer) { super.init(taking: pointer, free: EVP_PKEY_free) }
 
     /// A fresh EC P-256 key pair.
     static func generateP256() throws(TLSError) -> EVPKey {
