@@ -23,3 +23,4 @@ scripts/cluster-test.sh
 echo "==> dashboard in a real browser (headless Chromium) and the JS client's unit tests"
 scripts/browser-test.sh
 scripts/python-client-test.sh
+echo "==> HTTPS API against docs/openapi.yaml (schemathesis, valid and bad tokens)"; scripts/api-fuzz.sh
