@@ -45,6 +45,7 @@ while [ $# -gt 0 ]; do
 done
 
 schemathesis_version="4.32.5"
+repo="$(pwd)"
 bin="${STREAMD_BIN:-$(swift build --show-bin-path)/streamd}"
 [ -x "$bin" ] || swift build --product streamd >/dev/null
 
@@ -128,10 +129,11 @@ for name in producer missing malformed expired wrong-key trader no-role; do
   phases=examples,fuzzing examples=$(( (max_examples + 1) / 2 ))
   case "$name" in producer|trader) phases=examples,coverage,fuzzing examples=$max_examples ;; esac
   echo "==> schemathesis, token: $name ($phases)"
-  if ! "$venv/bin/st" run docs/openapi.yaml --url "$base" --tls-verify "$work/certs/ca.pem" "${header[@]}" \
+  # From the work directory: schemathesis keeps its example database in ./.schemathesis.
+  if ! (cd "$work" && "$repo/$venv/bin/st" run "$repo/docs/openapi.yaml" --url "$base" --tls-verify "$work/certs/ca.pem" "${header[@]}" \
       --checks "$checks" --max-examples "$examples" --seed 15 --workers 1 --request-timeout 10 \
       --phases "$phases" --no-color --output-sanitize true \
-      --report junit --report-dir "$work/report-$name" >"$work/st-$name.log" 2>&1; then
+      --report junit --report-dir "$work/report-$name") >"$work/st-$name.log" 2>&1; then
     failed+=("$name")
     tail -60 "$work/st-$name.log"
   else
