@@ -24,3 +24,4 @@ echo "==> dashboard in a real browser (headless Chromium) and the JS client's un
 scripts/browser-test.sh
 scripts/python-client-test.sh
 echo "==> HTTPS API against docs/openapi.yaml (schemathesis, valid and bad tokens)"; scripts/api-fuzz.sh
+echo "==> soak: 1,000 churning connections for 30 s, RSS and descriptors judged"; scripts/soak.sh 30
