@@ -32,6 +32,7 @@ final class SoakPool: BenchConnectionDelegate, @unchecked Sendable {
     private var connecting = 0
     private var running = false
     private var churnBudget = 0.0
+    private var lastChurnAt: UInt64 = 0
     private var churnTimer: TimerID?
     private var fatal: BenchFailure?
     private var denied: String?
@@ -61,6 +62,7 @@ final class SoakPool: BenchConnectionDelegate, @unchecked Sendable {
 
     func startChurn() {
         guard churnPerSecond > 0 else { return }
+        lastChurnAt = MonotonicClock.now()
         churnTimer = loop.schedule(afterNanoseconds: 100_000_000) { [weak self] in self?.churn() }
     }
 
@@ -94,9 +96,16 @@ final class SoakPool: BenchConnectionDelegate, @unchecked Sendable {
     private func churn() {
         churnTimer = nil
         guard running else { return }
-        churnBudget += churnPerSecond / 10
-        var due = Int(churnBudget)
-        churnBudget -= Double(due)
+        // By the time that passed, not the ticks: a busy loop runs its timers late.
+        let now = MonotonicClock.now()
+        churnBudget += churnPerSecond * Double(now - lastChurnAt) / 1e9
+        lastChurnAt = now
+        // Churn waits while reopening lags (a loop short of CPU): closing
+        // faster than the server and the bench can handshake would only
+        // shrink the pool. The summary reports the rate reached.
+        let room = max(0, inFlightLimit - connecting - owed.count)
+        var due = min(Int(churnBudget), room)
+        churnBudget = min(churnBudget - Double(due), max(1, churnPerSecond))
         for (id, connection) in subscribed where due > 0 && !churning.contains(id) {
             churning.insert(id)
             connection.close(timeoutSeconds: 5)

@@ -4,6 +4,9 @@ enum SoakReport {
     static func summary(_ outcome: SoakRunner.Outcome) -> String {
         let counters = outcome.counters
         func mib(_ bytes: Double?) -> String { bytes.map { String(Double(Int($0 / 1024 / 1024 * 10)) / 10) + " MiB" } ?? "-" }
+        func perSecond(_ count: UInt64) -> String {
+            outcome.soakSeconds > 0 ? SoakVerdict.format(Double(count) / outcome.soakSeconds) : "-"
+        }
         let soak = outcome.samples.filter { $0.phase == "soak" }
         let firstSoak = soak.first?.residentBytes
         let lastSoak = soak.last?.residentBytes
@@ -11,7 +14,8 @@ enum SoakReport {
             "",
             "SOAK SUMMARY",
             "  soak phase           \(Int(outcome.soakSeconds.rounded())) s after every connection was up",
-            "  connections opened   \(counters.opened) (\(counters.reopened) reopened: \(counters.churned) churned, the rest dropped)",
+            "  connections opened   \(counters.opened), of which \(counters.reopened) reopened after \(counters.churned) churned "
+                + "(\(perSecond(counters.churned))/s) and \(counters.reopened - counters.churned) dropped by the server or failed",
             "  resumed with since   \(counters.resumed)",
             "  published            \(outcome.published) messages; delivered \(counters.delivered)",
             "  seq gaps             \(counters.gaps) (messages missing between two a connection saw, resumed ones included)",

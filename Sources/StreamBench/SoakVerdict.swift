@@ -91,7 +91,7 @@ public struct SoakVerdict: Sendable, Equatable {
     }
 
     static func format(_ value: Double) -> String {
-        let rounded = (value * 10).rounded() / 10
+        let rounded = (value * 100).rounded() / 100
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 }
