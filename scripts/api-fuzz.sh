@@ -149,4 +149,4 @@ if grep -q '"level":"error"\|"level":"fatal"' "$work/server.log"; then
   echo "api-fuzz: the server logged errors:"; grep '"level":"error"\|"level":"fatal"' "$work/server.log" | head -20; exit 1
 fi
 [ ${#failed[@]} -eq 0 ] || { echo "api-fuzz: FAILED with tokens: ${failed[*]}"; exit 1; }
-echo "api-fuzz: every answer matched docs/openapi.yaml; /healthz ok and the server alive after $(grep -c '' "$work/audit.jsonl") audited requests"
+echo "api-fuzz: every answer matched docs/openapi.yaml; /healthz ok and the server alive ($(grep -c "" "$work/audit.jsonl") publish requests audited)"
