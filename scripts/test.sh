@@ -23,6 +23,8 @@ scripts/cluster-test.sh
 echo "==> dashboard in a real browser (headless Chromium) and the JS client's unit tests"
 scripts/browser-test.sh
 scripts/python-client-test.sh
+echo "==> HTTPS API against docs/openapi.yaml (schemathesis, valid and bad tokens)"; scripts/api-fuzz.sh
+echo "==> soak: 1,000 churning connections for 30 s, RSS and descriptors judged"; scripts/soak.sh 30
 echo "==> the unit and integration tests again under ThreadSanitizer"
 scripts/sanitize.sh thread
 echo "==> fuzz smoke: every libFuzzer target over its seed corpus for a few seconds"

@@ -6,7 +6,7 @@ import StreamClient
 /// `streamd bench`: load against any streamd, with a summary table at the end.
 enum BenchCommand {
     static let help = """
-    USAGE: streamd bench [fanout|ladder|handshakes|idle] [--url wss://127.0.0.1:8443/ws]
+    USAGE: streamd bench [fanout|ladder|handshakes|idle|soak] [--url wss://127.0.0.1:8443/ws]
                          (--token T | --token-file F) [--publisher-token T | --publisher-token-file F]
                          [--ca FILE] [options]
 
@@ -24,6 +24,9 @@ enum BenchCommand {
       idle        open N subscribed connections, hold them: server memory per connection
                   (run it on a freshly started server: RSS keeps heap that earlier work freed,
                   and new connections reuse it, which makes the figure look smaller)
+      soak        connections that churn (close, reopen, resume with since) while publishing
+                  goes on, for --duration: the server's RSS, descriptors and gauges over time;
+                  fails when RSS keeps growing or descriptors leak (streamd bench soak --help)
 
     TARGET:
       --url URL                  server WebSocket URL (default wss://127.0.0.1:8443/ws)
@@ -82,6 +85,9 @@ enum BenchCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
+        if arguments.first == "soak" || arguments.first == "--scenario" && arguments.dropFirst().first == "soak" {
+            return SoakCommand.run(Array(arguments.drop { $0 == "soak" || $0 == "--scenario" }))
+        }
         var reader = ArgumentReader(arguments)
         var options = ClientOptions(defaultURL: "wss://127.0.0.1:8443/ws")
         var publisher = ClientOptions(defaultURL: "")
