@@ -12,7 +12,7 @@ struct AuditChainLink: Equatable {
 }
 
 /// Why one line cannot be trusted, in words for an auditor.
-struct AuditLineProblem: Error {
+struct AuditLineError: Error {
     let text: String
     init(_ text: String) { self.text = text }
 }
@@ -42,17 +42,17 @@ enum AuditLineCheck {
         (try? JSONReader.parse(line, maximumDepth: maximumJSONDepth, allowingByteOrderMark: true))?.objectValue
     }
 
-    static func check(_ line: [UInt8]) throws(AuditLineProblem) -> Checked {
-        if line.isEmpty { throw AuditLineProblem("empty line") }
-        guard let object = object(line) else { throw AuditLineProblem("not a JSON object: the line is truncated or damaged") }
+    static func check(_ line: [UInt8]) throws(AuditLineError) -> Checked {
+        if line.isEmpty { throw AuditLineError("empty line") }
+        guard let object = object(line) else { throw AuditLineError("not a JSON object: the line is truncated or damaged") }
 
         let seqPrefix = Array(#"{"seq":"#.utf8)
         guard line.starts(with: seqPrefix), let (seq, afterSeq) = digits(in: line, from: seqPrefix.count),
             afterSeq < line.count, line[afterSeq] == UInt8(ascii: ","), seq >= 1
-        else { throw AuditLineProblem(#"does not start with {"seq":N, as the writer writes it"#) }
+        else { throw AuditLineError(#"does not start with {"seq":N, as the writer writes it"#) }
 
         guard line.count >= seqPrefix.count + tailLength + 1 else {
-            throw AuditLineProblem(#"does not end with ,"prev":"…","hash":"…"} as the writer writes it"#)
+            throw AuditLineError(#"does not end with ,"prev":"…","hash":"…"} as the writer writes it"#)
         }
         let tail = Array(line[(line.count - tailLength)...])
         let prev = Array(tail[9..<73])
@@ -60,7 +60,7 @@ enum AuditLineCheck {
         guard tail[0..<9].elementsEqual(#","prev":""#.utf8), tail[73..<83].elementsEqual(#"","hash":""#.utf8),
             tail[147...].elementsEqual("\"}".utf8), isLowerHex(prev), isLowerHex(hash)
         else {
-            throw AuditLineProblem(
+            throw AuditLineError(
                 #"does not end with ,"prev":"<64 hex>","hash":"<64 hex>"}: the line was rewritten or damaged"#)
         }
 
@@ -68,7 +68,7 @@ enum AuditLineCheck {
         input.append(UInt8(ascii: "\n"))
         input.append(contentsOf: line[..<(line.count - hashMemberLength)])
         guard AuditLineEncoder.hex(Digest.sha256(input)) == hash else {
-            throw AuditLineProblem("hash does not match the line's contents: the line was edited")
+            throw AuditLineError("hash does not match the line's contents: the line was edited")
         }
         return Checked(link: AuditChainLink(seq: seq, prev: prev, hash: hash), object: object)
     }

@@ -15,9 +15,9 @@ public enum AuditVerifier {
         public let filesChecked: Int
         /// Lines that passed, up to the first problem.
         public let linesChecked: Int
-        public let firstProblem: Problem?
+        public let firstProblem: Finding?
         /// Things an auditor should know that do not break the chain.
-        public let notes: [Problem]
+        public let notes: [Finding]
         /// The head of the chain after the last good line: keep it elsewhere to detect
         /// a later truncation of the newest lines, which the chain alone cannot show.
         public let lastSeq: Int64?
@@ -26,7 +26,7 @@ public enum AuditVerifier {
         public var isValid: Bool { firstProblem == nil }
     }
 
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+    public struct Finding: Sendable, Equatable, CustomStringConvertible {
         public let file: String
         /// 1-based; 0 when the problem is with the file as a whole.
         public let line: Int
@@ -48,11 +48,11 @@ public enum AuditVerifier {
                 while let (line, terminated) = try reader.next() {
                     lineNumber += 1
                     if let problem = walk.check(line, terminated: terminated, file: file, lineNumber: lineNumber) {
-                        return walk.report(problem: Problem(file: file, line: lineNumber, problem: problem))
+                        return walk.report(problem: Finding(file: file, line: lineNumber, problem: problem))
                     }
                 }
             } catch {
-                return walk.report(problem: Problem(file: file, line: 0, problem: error.description))
+                return walk.report(problem: Finding(file: file, line: 0, problem: error.description))
             }
             walk.previousFile = file
         }
@@ -78,11 +78,11 @@ public enum AuditVerifier {
     private struct ChainWalk {
         var filesChecked = 0
         var linesChecked = 0
-        var notes: [Problem] = []
+        var notes: [Finding] = []
         var previous: AuditChainLink?
         var previousFile: String?
 
-        func report(problem: Problem?) -> Report {
+        func report(problem: Finding?) -> Report {
             Report(
                 filesChecked: filesChecked, linesChecked: linesChecked, firstProblem: problem, notes: notes,
                 lastSeq: previous?.seq, lastHash: previous.map { String(decoding: $0.hash, as: UTF8.self) })
@@ -108,7 +108,7 @@ public enum AuditVerifier {
                 return "seq 1 must start a chain, but prev is not all zeros"
             } else {
                 notes.append(
-                    Problem(
+                    Finding(
                         file: file, line: lineNumber,
                         problem: "continues from seq \(link.seq - 1) in an older file that was not given; "
                             + "the chain before it was not checked"))
@@ -118,7 +118,7 @@ public enum AuditVerifier {
                 let from = checked.object["lost_from"]?.stringValue ?? "?"
                 let until = checked.object["lost_until"]?.stringValue ?? "?"
                 notes.append(
-                    Problem(
+                    Finding(
                         file: file, line: lineNumber,
                         problem: "the writer dropped \(lost) events recorded between \(from) and \(until) (queue overflow)"))
             }

@@ -39,7 +39,7 @@ public struct Claims: Sendable, Equatable {
 extension Claims {
     /// Types every claim we understand; other claims are ignored. Runs only
     /// on a payload whose signature has been verified.
-    init(payload members: JSONObject, keyID: String) throws(TokenRejection) {
+    init(payload members: JSONObject, keyID: String) throws(TokenError) {
         guard let sub = members["sub"] else { throw .missingClaim("sub") }
         guard case .string(let subject) = sub else { throw .invalidClaim(name: "sub", problem: "is not a string") }
         guard !subject.isEmpty else { throw .invalidClaim(name: "sub", problem: "is empty") }
@@ -48,20 +48,20 @@ extension Claims {
         self.init(
             subject: subject,
             expiresAt: try Self.seconds(exp, name: "exp", rounding: .down),
-            issuedAt: try members["iat"].map { v throws(TokenRejection) in try Self.seconds(v, name: "iat", rounding: .up) },
-            notBefore: try members["nbf"].map { v throws(TokenRejection) in try Self.seconds(v, name: "nbf", rounding: .up) },
-            issuer: try members["iss"].map { v throws(TokenRejection) in try Self.string(v, name: "iss") },
-            audience: try members["aud"].map { v throws(TokenRejection) in try Self.audience(v) } ?? [],
-            tokenID: try members["jti"].map { v throws(TokenRejection) in try Self.string(v, name: "jti") },
-            roles: try members["roles"].map { v throws(TokenRejection) in try Self.strings(v, name: "roles") } ?? [],
-            channels: try members["channels"].map { v throws(TokenRejection) in try Self.strings(v, name: "channels") },
+            issuedAt: try members["iat"].map { v throws(TokenError) in try Self.seconds(v, name: "iat", rounding: .up) },
+            notBefore: try members["nbf"].map { v throws(TokenError) in try Self.seconds(v, name: "nbf", rounding: .up) },
+            issuer: try members["iss"].map { v throws(TokenError) in try Self.string(v, name: "iss") },
+            audience: try members["aud"].map { v throws(TokenError) in try Self.audience(v) } ?? [],
+            tokenID: try members["jti"].map { v throws(TokenError) in try Self.string(v, name: "jti") },
+            roles: try members["roles"].map { v throws(TokenError) in try Self.strings(v, name: "roles") } ?? [],
+            channels: try members["channels"].map { v throws(TokenError) in try Self.strings(v, name: "channels") },
             keyID: keyID)
     }
 
     private enum Rounding { case up, down }
 
     /// A NumericDate (RFC 7519 §2): an integer or fractional JSON number.
-    private static func seconds(_ value: JSONValue, name: String, rounding: Rounding) throws(TokenRejection) -> Int64 {
+    private static func seconds(_ value: JSONValue, name: String, rounding: Rounding) throws(TokenError) -> Int64 {
         guard case .number(let number) = value else {
             throw .invalidClaim(name: name, problem: "is not a number")
         }
@@ -76,12 +76,12 @@ extension Claims {
         return Int64(rounding == .up ? double.rounded(.up) : double.rounded(.down))
     }
 
-    private static func string(_ value: JSONValue, name: String) throws(TokenRejection) -> String {
+    private static func string(_ value: JSONValue, name: String) throws(TokenError) -> String {
         guard case .string(let text) = value else { throw .invalidClaim(name: name, problem: "is not a string") }
         return text
     }
 
-    private static func strings(_ value: JSONValue, name: String) throws(TokenRejection) -> [String] {
+    private static func strings(_ value: JSONValue, name: String) throws(TokenError) -> [String] {
         guard case .array(let elements) = value else {
             throw .invalidClaim(name: name, problem: "is not an array of strings")
         }
@@ -95,7 +95,7 @@ extension Claims {
         return texts
     }
 
-    private static func audience(_ value: JSONValue) throws(TokenRejection) -> [String] {
+    private static func audience(_ value: JSONValue) throws(TokenError) -> [String] {
         if case .string(let single) = value { return [single] }
         guard case .array = value else {
             throw .invalidClaim(name: "aud", problem: "is not a string or an array of strings")

@@ -15,7 +15,7 @@ struct CompactJWS {
     /// Structure and header checks, in the order that makes each rejection
     /// meaningful: an unsigned token is reported as `alg none` even though
     /// its empty signature segment is also malformed.
-    static func parse(_ token: String) throws(TokenRejection) -> CompactJWS {
+    static func parse(_ token: String) throws(TokenError) -> CompactJWS {
         let bytes = Array(token.utf8)
         let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard segments.count == 3 else {
@@ -41,7 +41,7 @@ struct JOSEHeader {
     let algorithm: String
     let keyID: String?
 
-    init(json: [UInt8]) throws(TokenRejection) {
+    init(json: [UInt8]) throws(TokenError) {
         let parsed: JSONValue
         do {
             parsed = try JSONReader.parse(json, maximumDepth: CompactJWS.maximumJSONDepth)

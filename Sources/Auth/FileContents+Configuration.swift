@@ -5,7 +5,7 @@ extension FileContents {
     /// A key, secret or revocation list: a regular file of at most `limit`
     /// bytes, with errors that read "<path>: <problem>".
     static func configurationFile(_ path: String, limit: Int) throws(AuthConfigurationError) -> [UInt8] {
-        do throws(Failure) {
+        do throws(ReadError) {
             return try read(path, limit: limit, regularOnly: true)
         } catch {
             switch error {

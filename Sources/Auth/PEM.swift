@@ -17,7 +17,7 @@ struct PEMBlock: Equatable {
 enum PEM {
     /// Every block in a file, or a sentence saying why the file is not PEM.
     /// Text outside blocks is ignored, as OpenSSL ignores it.
-    static func blocks(in bytes: [UInt8]) -> Result<[PEMBlock], PEMProblem> {
+    static func blocks(in bytes: [UInt8]) -> Result<[PEMBlock], PEMError> {
         var blocks: [PEMBlock] = []
         var open: (label: String, body: [UInt8])?
         let text = String(decoding: bytes, as: UTF8.self)
@@ -51,7 +51,7 @@ enum PEM {
     }
 }
 
-struct PEMProblem: Error, Equatable {
+struct PEMError: Error, Equatable {
     let text: String
     init(_ text: String) { self.text = text }
 }

@@ -16,31 +16,31 @@ final class SignatureKey: Sendable {
     /// the problem, as a phrase to follow the file name, when OpenSSL cannot
     /// use it for that algorithm.
     static func publicKey(subjectPublicKeyInfo der: [UInt8], algorithm: JWTAlgorithm)
-        -> Result<SignatureKey, KeyProblem>
+        -> Result<SignatureKey, KeyError>
     {
         precondition(algorithm != .hs256, "HS256 keys are secrets")
         let scheme: SignatureVerifier.Scheme = algorithm == .es256 ? .ecdsaP256SHA256 : .rsaPKCS1SHA256
         switch SignatureVerifier.publicKey(subjectPublicKeyInfo: der, scheme: scheme) {
         case .success(let verifier): return .success(SignatureKey(algorithm: algorithm, verifier: verifier))
         case .failure(.unreadable(let reason)):
-            return .failure(KeyProblem("holds a PUBLIC KEY block that OpenSSL cannot load (\(reason))"))
+            return .failure(KeyError("holds a PUBLIC KEY block that OpenSSL cannot load (\(reason))"))
         case .failure(.wrongKeyType):
-            return .failure(KeyProblem("holds a key OpenSSL cannot use to verify \(algorithm.rawValue)"))
+            return .failure(KeyError("holds a key OpenSSL cannot use to verify \(algorithm.rawValue)"))
         case .failure(.unusable(let reason)):
-            return .failure(KeyProblem("holds a key OpenSSL cannot verify \(algorithm.rawValue) with (\(reason))"))
+            return .failure(KeyError("holds a key OpenSSL cannot verify \(algorithm.rawValue) with (\(reason))"))
         case .failure(.outOfMemory):
-            return .failure(KeyProblem("could not be prepared: OpenSSL is out of memory"))
+            return .failure(KeyError("could not be prepared: OpenSSL is out of memory"))
         }
     }
 
     /// An HS256 key: HMAC-SHA256 keyed once with `secret`.
-    static func secret(_ secret: [UInt8]) -> Result<SignatureKey, KeyProblem> {
+    static func secret(_ secret: [UInt8]) -> Result<SignatureKey, KeyError> {
         switch SignatureVerifier.hmacSHA256(secret: secret) {
         case .success(let verifier): return .success(SignatureKey(algorithm: .hs256, verifier: verifier))
         case .failure(.unusable(let reason)), .failure(.unreadable(let reason)):
-            return .failure(KeyProblem("could not be used as an HMAC-SHA256 key (\(reason))"))
+            return .failure(KeyError("could not be used as an HMAC-SHA256 key (\(reason))"))
         case .failure:
-            return .failure(KeyProblem("could not be prepared: OpenSSL is out of memory"))
+            return .failure(KeyError("could not be prepared: OpenSSL is out of memory"))
         }
     }
 
@@ -57,7 +57,7 @@ final class SignatureKey: Sendable {
 
 /// Why a key file's contents cannot be used, as a phrase that follows the
 /// kid and file name in an `AuthConfigurationError`.
-struct KeyProblem: Error {
+struct KeyError: Error {
     let text: String
     init(_ text: String) { self.text = text }
 }

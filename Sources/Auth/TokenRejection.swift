@@ -1,7 +1,7 @@
 /// Why a token was refused. Every case maps to a 401 with
 /// `error="invalid_token"`; `reason` goes to the audit log and `message` to
 /// `error_description`.
-public enum TokenRejection: Error, Sendable, Equatable {
+public enum TokenError: Error, Sendable, Equatable {
     case tooLarge(limit: Int)
     case malformed(String)
     case algorithmNone

@@ -19,7 +19,7 @@ public struct TokenVerifier: Sendable {
     }
 
     /// - Parameter now: unix seconds from the caller's clock.
-    public func verify(_ token: String, now: Int64) -> Result<Claims, TokenRejection> {
+    public func verify(_ token: String, now: Int64) -> Result<Claims, TokenError> {
         let bytes = Array(token.utf8)
         let claims: Claims
         if let known = cache.claims(for: bytes) {
@@ -47,7 +47,7 @@ public struct TokenVerifier: Sendable {
 
     /// Signature and claim types only: no time, issuer, audience or
     /// revocation checks.
-    private func verifiedClaims(_ token: String) throws(TokenRejection) -> Claims {
+    private func verifiedClaims(_ token: String) throws(TokenError) -> Claims {
         guard token.utf8.count <= settings.maxTokenBytes else {
             throw .tooLarge(limit: settings.maxTokenBytes)
         }
@@ -81,7 +81,7 @@ public struct TokenVerifier: Sendable {
         return try Claims(payload: members, keyID: key.kid)
     }
 
-    private func checkTimes(_ claims: Claims, now: Int64) throws(TokenRejection) {
+    private func checkTimes(_ claims: Claims, now: Int64) throws(TokenError) {
         let leeway = max(0, settings.leewaySeconds)
         let latest = now.addingSaturated(leeway)
         // RFC 7519 §4.1.4: expired once now >= exp (+ leeway).
@@ -90,7 +90,7 @@ public struct TokenVerifier: Sendable {
         if let issuedAt = claims.issuedAt, issuedAt > latest { throw .issuedInTheFuture }
     }
 
-    private func checkIdentity(_ claims: Claims) throws(TokenRejection) {
+    private func checkIdentity(_ claims: Claims) throws(TokenError) {
         if let issuer = settings.issuer {
             guard let claimed = claims.issuer else { throw .missingClaim("iss") }
             guard claimed == issuer else { throw .wrongIssuer }

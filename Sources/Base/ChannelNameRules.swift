@@ -6,7 +6,7 @@
 /// Names are case-sensitive. Whether `rest` may be empty is the caller's rule:
 /// Policy refuses it, the server leaves it to the entitlements.
 public enum ChannelNameRules {
-    public enum Problem: Error, Sendable, Equatable {
+    public enum NameError: Error, Sendable, Equatable {
         case empty
         case tooLong(bytes: Int, max: Int)
         case notPrintableASCII(offset: Int)
@@ -28,7 +28,7 @@ public enum ChannelNameRules {
     }
 
     /// The name's kind and what follows its `:`, or the first problem.
-    public static func check(_ name: String, maxBytes: Int, wildcard: Wildcard) -> Result<(kind: ChannelKind, rest: Substring), Problem> {
+    public static func check(_ name: String, maxBytes: Int, wildcard: Wildcard) -> Result<(kind: ChannelKind, rest: Substring), NameError> {
         let bytes = name.utf8
         guard !bytes.isEmpty else { return .failure(.empty) }
         guard bytes.count <= maxBytes else { return .failure(.tooLong(bytes: bytes.count, max: maxBytes)) }

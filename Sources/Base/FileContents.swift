@@ -4,7 +4,7 @@ import Glibc
 /// revocation lists). Callers turn a `Failure` into an error that names the
 /// file and says what to fix; the wording is theirs.
 public enum FileContents {
-    public enum Failure: Error, Sendable, Equatable {
+    public enum ReadError: Error, Sendable, Equatable {
         /// open, fstat or read failed.
         case system(SystemError)
         case directory
@@ -17,7 +17,7 @@ public enum FileContents {
     /// The bytes of `path`, read to its end. `regularOnly` refuses anything
     /// but a regular file; otherwise only directories are refused, so a FIFO
     /// such as `<(...)` can be read.
-    public static func read(_ path: String, limit: Int, regularOnly: Bool) throws(Failure) -> [UInt8] {
+    public static func read(_ path: String, limit: Int, regularOnly: Bool) throws(ReadError) -> [UInt8] {
         let fd = try call("open") { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var info = stat()
@@ -38,7 +38,7 @@ public enum FileContents {
     }
 
     @discardableResult
-    private static func call<T: FixedWidthInteger>(_ function: String, _ body: () -> T) throws(Failure) -> T {
+    private static func call<T: FixedWidthInteger>(_ function: String, _ body: () -> T) throws(ReadError) -> T {
         do throws(SystemError) {
             return try syscallNoBlock(function, body)
         } catch {

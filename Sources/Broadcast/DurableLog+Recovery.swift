@@ -144,7 +144,7 @@ extension DurableLog {
 }
 
 /// What is wrong with the rest of a segment.
-struct ScanProblem {
+struct SegmentDamage {
     let text: String
     /// The damage is an incomplete final entry (a write cut short), not
     /// corruption of complete data.
@@ -154,33 +154,33 @@ struct ScanProblem {
 extension LogCodec {
     /// Visits each intact entry of a segment in order. Returns how many
     /// leading bytes are intact, and what is wrong with the rest, if anything.
-    static func scan(_ bytes: [UInt8], _ visit: (LogEntry, Int) -> Void) -> (validBytes: Int, problem: ScanProblem?) {
+    static func scan(_ bytes: [UInt8], _ visit: (LogEntry, Int) -> Void) -> (validBytes: Int, problem: SegmentDamage?) {
         var offset = 0
         while offset < bytes.count {
             let remaining = bytes.count - offset
             guard remaining >= headerBytes else {
-                return (offset, ScanProblem(text: "incomplete entry header at offset \(offset), the end of the file (torn write)", isTornEnd: true))
+                return (offset, SegmentDamage(text: "incomplete entry header at offset \(offset), the end of the file (torn write)", isTornEnd: true))
             }
             guard bytes[offset..<(offset + 4)].elementsEqual(magic) else {
-                return (offset, ScanProblem(text: "no entry marker at offset \(offset) (corruption)", isTornEnd: false))
+                return (offset, SegmentDamage(text: "no entry marker at offset \(offset) (corruption)", isTornEnd: false))
             }
             let length = Int(loadUInt32(bytes, at: offset + 4))
             guard length > 0, length <= maxBodyBytes else {
-                return (offset, ScanProblem(text: "implausible entry length \(length) at offset \(offset) (corruption)", isTornEnd: false))
+                return (offset, SegmentDamage(text: "implausible entry length \(length) at offset \(offset) (corruption)", isTornEnd: false))
             }
             let bodyStart = offset + headerBytes
             let end = bodyStart + length
             guard end <= bytes.count else {
-                return (offset, ScanProblem(text: "entry at offset \(offset) runs \(end - bytes.count) bytes past the end of the file (torn write)", isTornEnd: true))
+                return (offset, SegmentDamage(text: "entry at offset \(offset) runs \(end - bytes.count) bytes past the end of the file (torn write)", isTornEnd: true))
             }
             let body = bytes[bodyStart..<end]
             let crc = bytes.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[bodyStart..<end])) }
             guard crc == loadUInt32(bytes, at: offset + 8) else {
                 let torn = end == bytes.count
-                return (offset, ScanProblem(text: "checksum mismatch in the entry at offset \(offset) (\(torn ? "torn final entry" : "corruption"))", isTornEnd: torn))
+                return (offset, SegmentDamage(text: "checksum mismatch in the entry at offset \(offset) (\(torn ? "torn final entry" : "corruption"))", isTornEnd: torn))
             }
             guard let entry = decode(body) else {
-                return (offset, ScanProblem(text: "undecodable entry at offset \(offset) (corruption)", isTornEnd: false))
+                return (offset, SegmentDamage(text: "undecodable entry at offset \(offset) (corruption)", isTornEnd: false))
             }
             visit(entry, offset)
             offset = end

@@ -1,6 +1,6 @@
 /// Why a session with a valid token may not connect. The server answers 403
 /// with `reason` as the error code.
-public struct ConnectionRefusal: Error, Sendable, Equatable {
+public struct EntitlementError: Error, Sendable, Equatable {
     /// `unknown_role`, `disabled` or `no_roles`.
     public let reason: String
     public let message: String
@@ -10,12 +10,12 @@ public struct ConnectionRefusal: Error, Sendable, Equatable {
         self.message = message
     }
 
-    static func unknownRole(_ role: String) -> ConnectionRefusal {
-        ConnectionRefusal(reason: "unknown_role", message: "the token's role \(String(reflecting: role)) is not defined by the policy")
+    static func unknownRole(_ role: String) -> EntitlementError {
+        EntitlementError(reason: "unknown_role", message: "the token's role \(String(reflecting: role)) is not defined by the policy")
     }
 
-    static let disabled = ConnectionRefusal(reason: "disabled", message: "this client is disabled by the policy")
-    static let noRoles = ConnectionRefusal(reason: "no_roles", message: "the token grants no roles")
+    static let disabled = EntitlementError(reason: "disabled", message: "this client is disabled by the policy")
+    static let noRoles = EntitlementError(reason: "no_roles", message: "the token grants no roles")
 }
 
 /// What one session may do, fixed when it connects (and recomputed on token

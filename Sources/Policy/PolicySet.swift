@@ -58,7 +58,7 @@ public struct PolicySet: Sendable {
     /// Checked in this order: disabled client, no roles, unknown role. Every
     /// role in the token must exist: a token naming a role the policy no
     /// longer has is stale and is refused rather than partly honoured.
-    public func entitlements(subject: String, roles roleNames: [String], channelsClaim: [String]?) -> Result<Entitlements, ConnectionRefusal> {
+    public func entitlements(subject: String, roles roleNames: [String], channelsClaim: [String]?) -> Result<Entitlements, EntitlementError> {
         if isDisabled(subject: subject) { return .failure(.disabled) }
         if roleNames.isEmpty { return .failure(.noRoles) }
         var granted: [Role] = []

@@ -30,7 +30,7 @@ final class BenchConnection: IOHandler, Flushable {
     enum End: Equatable {
         /// We closed it (after our close frame was answered, or on purpose).
         case finished
-        case failed(BenchFailure)
+        case failed(BenchConnectionError)
     }
 
     let loop: EventLoop
@@ -305,7 +305,7 @@ final class BenchConnection: IOHandler, Flushable {
         delegate?.connectionEnded(self, .finished)
     }
 
-    private func fail(_ failure: BenchFailure) {
+    private func fail(_ failure: BenchConnectionError) {
         guard phase != .closed else { return }
         release(abortive: true)
         delegate?.connectionEnded(self, .failed(failure))

@@ -1,7 +1,7 @@
 import Glibc
 
 /// Why a bench connection ended early, grouped into the reasons the summary counts.
-public enum BenchFailure: Error, Equatable, Sendable, CustomStringConvertible {
+public enum BenchConnectionError: Error, Equatable, Sendable, CustomStringConvertible {
     case connect(Int32)
     case tls(String)
     /// The server answered the upgrade with something other than 101.

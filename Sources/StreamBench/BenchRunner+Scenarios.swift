@@ -109,7 +109,7 @@ extension BenchRunner {
         let bench0 = ProcessStats.cpuSeconds()
         let t0 = MonotonicClock.now()
         _ = ask(pools) { $0.start() }
-        var fatal: BenchFailure?
+        var fatal: BenchConnectionError?
         pace(settings.duration) {
             let states = ask(pools) { $0.takeProgress() }
             var histogram = LatencyHistogram()

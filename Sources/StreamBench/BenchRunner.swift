@@ -147,7 +147,7 @@ public final class BenchRunner: @unchecked Sendable {
         }
     }
 
-    func explain(_ failure: BenchFailure, who: String) -> String {
+    func explain(_ failure: BenchConnectionError, who: String) -> String {
         var text: String
         if case .refused = failure {
             text = "the server refused the \(who) token: \(failure.description)"

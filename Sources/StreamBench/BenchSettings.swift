@@ -6,7 +6,7 @@ public struct BenchSettings: Sendable, Equatable {
         case fanout, ladder, handshakes, idle
     }
 
-    public struct Problem: Error, CustomStringConvertible, Equatable {
+    public struct SettingError: Error, CustomStringConvertible, Equatable {
         public let description: String
         public init(_ description: String) { self.description = description }
     }
@@ -45,9 +45,9 @@ public struct BenchSettings: Sendable, Equatable {
     public init(threads: Int) { self.threads = Swift.max(1, threads) }
 
     /// Sets `scenario` from its name (the positional argument or `--scenario`).
-    public mutating func setScenario(_ name: String) throws(Problem) {
+    public mutating func setScenario(_ name: String) throws(SettingError) {
         guard let scenario = Scenario(rawValue: name) else {
-            throw Problem("unknown scenario '\(name)' (expected \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw SettingError("unknown scenario '\(name)' (expected \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self.scenario = scenario
     }
@@ -61,7 +61,7 @@ public struct BenchSettings: Sendable, Equatable {
         case "--channel":
             let name = try value()
             guard name.hasPrefix("tick:"), name.count > 5, !name.contains("*") else {
-                throw Problem("--channel must be one exact tick: channel, e.g. tick:BENCH (got '\(name)')")
+                throw SettingError("--channel must be one exact tick: channel, e.g. tick:BENCH (got '\(name)')")
             }
             channel = name
         case "--rate": rate = try Self.positive(flag, try value())
@@ -69,7 +69,7 @@ public struct BenchSettings: Sendable, Equatable {
             let text = try value()
             let rates = try text.split(separator: ",").map { try Self.positive(flag, String($0)) }
             guard !rates.isEmpty, zip(rates, rates.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw Problem("--rates must be increasing rates separated by commas, e.g. 50,100,200 (got '\(text)')")
+                throw SettingError("--rates must be increasing rates separated by commas, e.g. 50,100,200 (got '\(text)')")
             }
             ladderRates = rates
         case "--duration": duration = try Self.seconds(flag, try value())
@@ -80,18 +80,18 @@ public struct BenchSettings: Sendable, Equatable {
         case "--open-concurrency": openConcurrency = try Self.count(flag, try value())
         case "--server-pid":
             let text = try value()
-            guard let pid = Int32(text), pid > 0 else { throw Problem("--server-pid expects a process id, got '\(text)'") }
+            guard let pid = Int32(text), pid > 0 else { throw SettingError("--server-pid expects a process id, got '\(text)'") }
             serverPID = pid
         case "--max-p99": maximumP99Seconds = try Self.seconds(flag, try value())
         case "--min-delivery":
             let ratio = try Self.positive(flag, try value())
-            guard ratio <= 1 else { throw Problem("--min-delivery is a ratio up to 1, e.g. 0.999") }
+            guard ratio <= 1 else { throw SettingError("--min-delivery is a ratio up to 1, e.g. 0.999") }
             minimumDeliveryRatio = ratio
         case "--compression": compression = true
         case "--payload-bytes":
             let bytes = try Self.count(flag, try value())
             guard bytes <= Self.maximumPayloadBytes else {
-                throw Problem("--payload-bytes is at most \(Self.maximumPayloadBytes) (got \(bytes))")
+                throw SettingError("--payload-bytes is at most \(Self.maximumPayloadBytes) (got \(bytes))")
             }
             payloadBytes = bytes
         case "--json": json = true
@@ -105,7 +105,7 @@ public struct BenchSettings: Sendable, Equatable {
     public static let maximumPayloadBytes = 60_000
 
     /// Durations: `10` or `10s`, `500ms`, `2m`.
-    public static func seconds(_ flag: String, _ text: String, allowZero: Bool = false) throws(Problem) -> Double {
+    public static func seconds(_ flag: String, _ text: String, allowZero: Bool = false) throws(SettingError) -> Double {
         var digits = Substring(text)
         var factor = 1.0
         for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0)] where digits.hasSuffix(suffix) {
@@ -114,19 +114,19 @@ public struct BenchSettings: Sendable, Equatable {
             break
         }
         guard let value = Double(digits), value.isFinite, allowZero ? value >= 0 : value > 0 else {
-            throw Problem("\(flag) expects a duration such as 10s, 500ms or 2m, got '\(text)'")
+            throw SettingError("\(flag) expects a duration such as 10s, 500ms or 2m, got '\(text)'")
         }
         return value * factor
     }
 
-    static func count(_ flag: String, _ text: String) throws(Problem) -> Int {
-        guard let value = Int(text), value > 0 else { throw Problem("\(flag) expects a positive whole number, got '\(text)'") }
+    static func count(_ flag: String, _ text: String) throws(SettingError) -> Int {
+        guard let value = Int(text), value > 0 else { throw SettingError("\(flag) expects a positive whole number, got '\(text)'") }
         return value
     }
 
-    static func positive(_ flag: String, _ text: String) throws(Problem) -> Double {
+    static func positive(_ flag: String, _ text: String) throws(SettingError) -> Double {
         guard let value = Double(text), value.isFinite, value > 0 else {
-            throw Problem("\(flag) expects a positive number, got '\(text)'")
+            throw SettingError("\(flag) expects a positive number, got '\(text)'")
         }
         return value
     }

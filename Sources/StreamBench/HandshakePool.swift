@@ -40,7 +40,7 @@ final class HandshakePool: BenchConnectionDelegate, @unchecked Sendable {
 
     func takeStats() -> HandshakeStats { stats }
 
-    func takeProgress() -> (count: UInt64, histogram: LatencyHistogram, fatal: BenchFailure?) {
+    func takeProgress() -> (count: UInt64, histogram: LatencyHistogram, fatal: BenchConnectionError?) {
         defer {
             progressCount = 0
             progressHistogram = LatencyHistogram()
@@ -107,7 +107,7 @@ struct HandshakeStats: Sendable {
     var compressed: UInt64 = 0
     var histogram = LatencyHistogram()
     var failures: [String: Int] = [:]
-    var fatal: BenchFailure?
+    var fatal: BenchConnectionError?
 
     mutating func merge(_ other: HandshakeStats) {
         completed += other.completed

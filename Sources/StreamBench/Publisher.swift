@@ -13,7 +13,7 @@ final class Publisher: BenchConnectionDelegate, @unchecked Sendable {
     private let payloadBytes: Int?
     private var connection: BenchConnection?
     private var isOpen = false
-    private var fatal: BenchFailure?
+    private var fatal: BenchConnectionError?
     private var refusal: String?
 
     private var schedule: PacingSchedule?
@@ -35,7 +35,7 @@ final class Publisher: BenchConnectionDelegate, @unchecked Sendable {
 
     func open() { connection?.start(timeoutSeconds: 30) }
 
-    func state() -> (open: Bool, fatal: BenchFailure?, refusal: String?) { (isOpen, fatal, refusal) }
+    func state() -> (open: Bool, fatal: BenchConnectionError?, refusal: String?) { (isOpen, fatal, refusal) }
 
     /// Publishes at `rate` from now on (nil stops).
     func setRate(_ rate: Double?) {

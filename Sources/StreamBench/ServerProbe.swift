@@ -10,7 +10,7 @@ public enum ServerProbe: Sendable {
     case process(Int32)
     case none
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct ProbeError: Error, CustomStringConvertible {
         public let description: String
     }
 
@@ -22,15 +22,15 @@ public enum ServerProbe: Sendable {
             let connection = try BlockingTLSConnection(host: endpoint.host, port: endpoint.port, caPath: caPath)
             let answer = try connection.exchange(method: "GET", path: "/metrics", host: endpoint.authority,
                                                  headers: [("Connection", "close")])
-            guard answer.status == 200 else { throw Failure(description: "GET /metrics answered \(answer.status)") }
+            guard answer.status == 200 else { throw ProbeError(description: "GET /metrics answered \(answer.status)") }
             guard let sample = ServerSample(metrics: answer.bodyText, takenAt: MonotonicClock.now()) else {
-                throw Failure(description: "the server's /metrics has no process_cpu_seconds_total or process_resident_memory_bytes (an older streamd? use --server-pid for a local one)")
+                throw ProbeError(description: "the server's /metrics has no process_cpu_seconds_total or process_resident_memory_bytes (an older streamd? use --server-pid for a local one)")
             }
             return sample
         case .process(let pid):
             guard let stat = Self.read("/proc/\(pid)/stat"), let ticks = ProcStat.cpuTicks(stat: stat),
                   let status = Self.read("/proc/\(pid)/status"), let rss = ProcStat.residentBytes(status: status) else {
-                throw Failure(description: "cannot read /proc/\(pid)/stat and status (is process \(pid) running, and ours to read?)")
+                throw ProbeError(description: "cannot read /proc/\(pid)/stat and status (is process \(pid) running, and ours to read?)")
             }
             return ServerSample(cpuSeconds: Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK))), residentBytes: Double(rss),
                                 takenAt: MonotonicClock.now())

@@ -34,7 +34,7 @@ final class SoakPool: BenchConnectionDelegate, @unchecked Sendable {
     private var churnBudget = 0.0
     private var lastChurnAt: UInt64 = 0
     private var churnTimer: TimerID?
-    private var fatal: BenchFailure?
+    private var fatal: BenchConnectionError?
     private var denied: String?
     private var counters = SoakCounters()
 
@@ -195,7 +195,7 @@ final class SoakPool: BenchConnectionDelegate, @unchecked Sendable {
     }
 
     /// The server answering our close with its own and closing TCP is how a churned connection should end.
-    private static func isOrdinaryEnd(_ failure: BenchFailure) -> Bool {
+    private static func isOrdinaryEnd(_ failure: BenchConnectionError) -> Bool {
         if case .closedByServer(let code) = failure { return code == nil || code == 1000 }
         return false
     }
@@ -239,7 +239,7 @@ struct SoakCounters: Sendable {
 struct SoakProgress: Sendable {
     var subscribed: Int
     var live: Int
-    var fatal: BenchFailure?
+    var fatal: BenchConnectionError?
     var denied: String?
     var counters: SoakCounters
 }

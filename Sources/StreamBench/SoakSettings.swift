@@ -44,13 +44,13 @@ public struct SoakSettings: Sendable, Equatable {
         case "--churn": churnPerSecond = try Self.nonNegative(flag, try value())
         case "--since-share":
             let share = try Self.nonNegative(flag, try value())
-            guard share <= 1 else { throw BenchSettings.Problem("--since-share is a share from 0 to 1, e.g. 0.5") }
+            guard share <= 1 else { throw BenchSettings.SettingError("--since-share is a share from 0 to 1, e.g. 0.5") }
             sinceShare = share
         case "--publish-rate": publishRate = try S.positive(flag, try value())
         case "--channel":
             let name = try value()
             guard name.hasPrefix("tick:"), name.count > 5, !name.contains("*") else {
-                throw BenchSettings.Problem("--channel must be one exact tick: channel, e.g. tick:SOAK (got '\(name)')")
+                throw BenchSettings.SettingError("--channel must be one exact tick: channel, e.g. tick:SOAK (got '\(name)')")
             }
             channel = name
         case "--sample-interval": sampleInterval = try S.seconds(flag, try value())
@@ -62,7 +62,7 @@ public struct SoakSettings: Sendable, Equatable {
         case "--open-concurrency": openConcurrency = try S.count(flag, try value())
         case "--server-pid":
             let text = try value()
-            guard let pid = Int32(text), pid > 0 else { throw BenchSettings.Problem("--server-pid expects a process id, got '\(text)'") }
+            guard let pid = Int32(text), pid > 0 else { throw BenchSettings.SettingError("--server-pid expects a process id, got '\(text)'") }
             serverPID = pid
         case "--compression": compression = true
         default: return false
@@ -70,9 +70,9 @@ public struct SoakSettings: Sendable, Equatable {
         return true
     }
 
-    static func nonNegative(_ flag: String, _ text: String) throws(BenchSettings.Problem) -> Double {
+    static func nonNegative(_ flag: String, _ text: String) throws(BenchSettings.SettingError) -> Double {
         guard let value = Double(text), value.isFinite, value >= 0 else {
-            throw BenchSettings.Problem("\(flag) expects a number of 0 or more, got '\(text)'")
+            throw BenchSettings.SettingError("\(flag) expects a number of 0 or more, got '\(text)'")
         }
         return value
     }

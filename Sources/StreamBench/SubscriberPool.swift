@@ -24,7 +24,7 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
     /// Subscribed connections that agreed on permessage-deflate.
     private var compressed = 0
     private var failedToOpen = 0
-    private var fatal: BenchFailure?
+    private var fatal: BenchConnectionError?
     private var deniedMessage: String?
     private var disconnects: [String: Int] = [:]
 
@@ -200,7 +200,7 @@ struct PoolProgress: Sendable {
     var opened: Int
     var subscribed: Int
     var compressed: Int
-    var fatal: BenchFailure?
+    var fatal: BenchConnectionError?
     var denied: String?
     var delivered: UInt64
     var histogram: LatencyHistogram

@@ -11,7 +11,7 @@ public final class BlockingTLSConnection {
     /// True once the server closed TCP.
     public private(set) var peerClosed = false
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct ConnectionError: Error, CustomStringConvertible {
         public let description: String
         public init(_ description: String) { self.description = description }
     }
@@ -56,9 +56,9 @@ public final class BlockingTLSConnection {
     /// Sends whatever TLS has produced.
     public func flushCiphertext() throws {
         // A blocking socket never reports "would block": the pump runs until everything is sent.
-        _ = try tls.sendPendingCiphertext { bytes throws(Failure) -> Int? in
+        _ = try tls.sendPendingCiphertext { bytes throws(ConnectionError) -> Int? in
             let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-            if n < 0 { throw Failure("send failed: \(String(cString: strerror(errno)))") }
+            if n < 0 { throw ConnectionError("send failed: \(String(cString: strerror(errno)))") }
             return n
         }
     }
@@ -67,10 +67,10 @@ public final class BlockingTLSConnection {
     public func receiveCiphertext(_ body: (TLSConnection) throws -> Void) throws {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-        if n == 0 { peerClosed = true; throw Failure("the server closed the connection") }
+        if n == 0 { peerClosed = true; throw ConnectionError("the server closed the connection") }
         if n < 0 {
             if errno == ECONNRESET { peerClosed = true }
-            throw Failure(errno == EAGAIN ? "timed out waiting for the server" : "recv failed: \(String(cString: strerror(errno)))")
+            throw ConnectionError(errno == EAGAIN ? "timed out waiting for the server" : "recv failed: \(String(cString: strerror(errno)))")
         }
         try buffer.withUnsafeBytes { raw in
             try tls.withReceivedCiphertext(UnsafeRawBufferPointer(rebasing: raw[..<n])) {

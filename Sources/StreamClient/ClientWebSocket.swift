@@ -58,13 +58,13 @@ final class ClientWebSocket: @unchecked Sendable {
         }
         let expected = WebSocketHandshake.acceptValue(forKey: key, sha1: { Digest.sha1($0) })
         guard answer.header("Sec-WebSocket-Accept") == expected else {
-            throw BlockingTLSConnection.Failure("the server's Sec-WebSocket-Accept does not match our key")
+            throw BlockingTLSConnection.ConnectionError("the server's Sec-WebSocket-Accept does not match our key")
         }
         let extensions = answer.headers.filter { $0.0.lowercased() == "sec-websocket-extensions" }.map(\.1)
         do {
             compression = try NegotiatedCompression.fromAnswer(extensions, offered: offerCompression)
         } catch {
-            throw BlockingTLSConnection.Failure(error.description)
+            throw BlockingTLSConnection.ConnectionError(error.description)
         }
         compression?.enable(on: &reader)
     }
@@ -100,7 +100,7 @@ final class ClientWebSocket: @unchecked Sendable {
     func send(_ opcode: Opcode, _ payload: [UInt8]) throws {
         let frame = FrameEncoder.frame(opcode: opcode, payload: payload, maskKey: SecureRandom.uint32())
         try lock.withLock {
-            guard !closeSent else { throw BlockingTLSConnection.Failure("the connection is closing") }
+            guard !closeSent else { throw BlockingTLSConnection.ConnectionError("the connection is closing") }
             try connection.send(frame)
         }
     }

@@ -20,7 +20,7 @@ extension BlockingTLSConnection {
         while true {
             if let head = HTTPResponseHead(buffer) {
                 guard let length = head.contentLength else {
-                    throw Failure("the HTTP answer's Content-Length is not a number: \(head.field("content-length") ?? "")")
+                    throw ConnectionError("the HTTP answer's Content-Length is not a number: \(head.field("content-length") ?? "")")
                 }
                 while buffer.count < head.bodyStart + length {
                     guard try receive(into: &buffer) else { break }
@@ -30,7 +30,7 @@ extension BlockingTLSConnection {
                 buffer.removeSubrange(..<bodyEnd)
                 return HTTPAnswer(status: head.status ?? 0, headers: head.fields, body: body)
             }
-            guard try receive(into: &buffer) else { throw Failure("connection closed before an HTTP answer") }
+            guard try receive(into: &buffer) else { throw ConnectionError("connection closed before an HTTP answer") }
         }
     }
 

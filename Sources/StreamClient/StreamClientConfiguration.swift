@@ -48,16 +48,16 @@ public struct StreamEndpoint: Sendable, Equatable {
     /// `host:port` for the Host header (IPv6 in brackets).
     public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    public struct Problem: Error, CustomStringConvertible {
+    public struct ConfigurationError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    public init(url: String) throws(Problem) {
+    public init(url: String) throws(ConfigurationError) {
         var rest = Substring(url)
         if let range = rest.range(of: "://") {
             let scheme = rest[..<range.lowerBound].lowercased()
             guard scheme == "wss" || scheme == "https" else {
-                throw Problem(description: "'\(url)': only wss:// is supported (the server speaks TLS only)")
+                throw ConfigurationError(description: "'\(url)': only wss:// is supported (the server speaks TLS only)")
             }
             rest = rest[range.upperBound...]
         }
@@ -76,10 +76,10 @@ public struct StreamEndpoint: Sendable, Equatable {
             hostPart = rest[..<colon]
             portText = rest[rest.index(after: colon)...]
         }
-        guard !hostPart.isEmpty else { throw Problem(description: "no host in '\(url)'") }
+        guard !hostPart.isEmpty else { throw ConfigurationError(description: "no host in '\(url)'") }
         host = hostPart == "localhost" ? "127.0.0.1" : String(hostPart)
         if let portText {
-            guard let port = UInt16(portText) else { throw Problem(description: "bad port in '\(url)'") }
+            guard let port = UInt16(portText) else { throw ConfigurationError(description: "bad port in '\(url)'") }
             self.port = port
         } else {
             port = 443

@@ -113,7 +113,7 @@ public final class StreamConnection: @unchecked Sendable {
     /// `unsubscribe`, ...). Throws when no session is open.
     public func send(json: String) throws {
         guard let socket = lock.withLock({ state.connected ? state.socket : nil }) else {
-            throw BlockingTLSConnection.Failure("not connected")
+            throw BlockingTLSConnection.ConnectionError("not connected")
         }
         try socket.sendText(json)
     }

@@ -13,24 +13,24 @@ struct ClientRequest {
     /// the message size limit bounds the work long before this does.
     static let maximumJSONDepth = 512
 
-    struct Problem: Error {
+    struct ParseError: Error {
         let id: String?
         let message: String
     }
 
-    static func parse(_ payload: [UInt8]) -> Result<ClientRequest, Problem> {
+    static func parse(_ payload: [UInt8]) -> Result<ClientRequest, ParseError> {
         guard let value = try? JSONReader.parse(payload, maximumDepth: maximumJSONDepth, allowingByteOrderMark: true) else {
-            return .failure(Problem(id: nil, message: "the message is not valid JSON"))
+            return .failure(ParseError(id: nil, message: "the message is not valid JSON"))
         }
         guard let object = value.objectValue else {
-            return .failure(Problem(id: nil, message: "a message must be a JSON object with a \"type\""))
+            return .failure(ParseError(id: nil, message: "a message must be a JSON object with a \"type\""))
         }
         let id = echoableID(object["id"])
         if object["id"] != nil, id == nil {
-            return .failure(Problem(id: nil, message: "\"id\" must be a number or a string"))
+            return .failure(ParseError(id: nil, message: "\"id\" must be a number or a string"))
         }
         guard let type = object["type"]?.stringValue else {
-            return .failure(Problem(id: id, message: "a message needs a string \"type\""))
+            return .failure(ParseError(id: id, message: "a message needs a string \"type\""))
         }
         return .success(ClientRequest(type: type, id: id, object: object))
     }

@@ -80,20 +80,20 @@ extension Connection {
     // MARK: subscribe / unsubscribe
 
     /// The `channels` array of a request, or the reason the whole operation is refused.
-    struct RequestProblem: Error { let message: String }
+    struct RequestError: Error { let message: String }
 
-    private func channelList(_ request: ClientRequest) -> Result<[String], RequestProblem> {
+    private func channelList(_ request: ClientRequest) -> Result<[String], RequestError> {
         guard let list = request.object["channels"]?.arrayValue, !list.isEmpty else {
-            return .failure(RequestProblem(message: "\"channels\" must be a non-empty array of channel names"))
+            return .failure(RequestError(message: "\"channels\" must be a non-empty array of channel names"))
         }
         guard list.count <= state.limits.maxChannelsPerRequest else {
-            return .failure(RequestProblem(message: "at most \(state.limits.maxChannelsPerRequest) channels per request (got \(list.count))"))
+            return .failure(RequestError(message: "at most \(state.limits.maxChannelsPerRequest) channels per request (got \(list.count))"))
         }
         var channels: [String] = []
         for item in list {
-            guard let name = item.stringValue else { return .failure(RequestProblem(message: "every channel must be a string")) }
+            guard let name = item.stringValue else { return .failure(RequestError(message: "every channel must be a string")) }
             if let problem = ChannelRules.requestProblem(with: name, maxBytes: state.limits.maxChannelNameBytes) {
-                return .failure(RequestProblem(message: problem))
+                return .failure(RequestError(message: problem))
             }
             channels.append(name)
         }

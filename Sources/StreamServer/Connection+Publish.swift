@@ -30,15 +30,15 @@ extension Connection {
         }
     }
 
-    struct PublishRefusal: Error { let response: HTTPResponse }
+    struct PublishResponseError: Error { let response: HTTPResponse }
 
     /// Token, policy, body: everything that can refuse the batch before any of it is published.
-    private func checkPublishRequest(_ request: HTTPRequest) -> Result<(Claims, [PublishItem]), PublishRefusal> {
+    private func checkPublishRequest(_ request: HTTPRequest) -> Result<(Claims, [PublishItem]), PublishResponseError> {
         let access = state.access.snapshot
         guard let (token, _) = BearerToken.extract(authorization: request.headers["Authorization"], subprotocols: [],
                                                    query: nil, allowQuery: false) else {
             auditHTTPPublish(outcome: "denied", reason: "missing_token", claims: nil, channels: [])
-            return .failure(PublishRefusal(response: .json(status: 401, error: "missing_token", message: "send Authorization: Bearer <JWT> with a publisher token",
+            return .failure(PublishResponseError(response: .json(status: 401, error: "missing_token", message: "send Authorization: Bearer <JWT> with a publisher token",
                          extraHeaders: [("WWW-Authenticate", #"Bearer realm="streamd""#)])))
         }
         let claims: Claims
@@ -46,7 +46,7 @@ extension Connection {
         case .success(let verified): claims = verified
         case .failure(let rejection):
             auditHTTPPublish(outcome: "denied", reason: rejection.reason, claims: nil, channels: [])
-            return .failure(PublishRefusal(response: .json(status: 401, error: "invalid_token", message: rejection.message,
+            return .failure(PublishResponseError(response: .json(status: 401, error: "invalid_token", message: rejection.message,
                          extraHeaders: [("WWW-Authenticate", #"Bearer realm="streamd", error="invalid_token", error_description="\#(rejection.message)""#)])))
         }
         let entitlements: Entitlements
@@ -54,16 +54,16 @@ extension Connection {
         case .success(let granted): entitlements = granted
         case .failure(let refusal):
             auditHTTPPublish(outcome: "denied", reason: refusal.reason, claims: claims, channels: [])
-            return .failure(PublishRefusal(response: .json(status: 403, error: refusal.reason, message: refusal.message)))
+            return .failure(PublishResponseError(response: .json(status: 403, error: refusal.reason, message: refusal.message)))
         }
         let items: [PublishItem]
         switch parsePublishBody(request.body) {
         case .success(let parsed): items = parsed
-        case .failure(let problem): return .failure(PublishRefusal(response: .json(status: 400, error: "bad_request", message: problem.message)))
+        case .failure(let problem): return .failure(PublishResponseError(response: .json(status: 400, error: "bad_request", message: problem.message)))
         }
         for (index, item) in items.enumerated() where !entitlements.mayPublish(item.channel) {
             auditHTTPPublish(outcome: "denied", reason: "forbidden", claims: claims, channels: [item.channel])
-            return .failure(PublishRefusal(response: .json(status: 403, error: "forbidden", message: "item \(index): \(claims.subject) may not publish on \(item.channel); nothing was published")))
+            return .failure(PublishResponseError(response: .json(status: 403, error: "forbidden", message: "item \(index): \(claims.subject) may not publish on \(item.channel); nothing was published")))
         }
         return .success((claims, items))
     }
@@ -111,23 +111,23 @@ extension Connection {
         }
     }
 
-    struct BodyProblem: Error { let message: String }
+    struct BodyError: Error { let message: String }
 
-    private func parsePublishBody(_ body: [UInt8]) -> Result<[PublishItem], BodyProblem> {
+    private func parsePublishBody(_ body: [UInt8]) -> Result<[PublishItem], BodyError> {
         guard let value = try? JSONReader.parse(body, maximumDepth: ClientRequest.maximumJSONDepth, allowingByteOrderMark: true),
               value.arrayValue != nil || value.objectValue != nil else {
-            return .failure(BodyProblem(message: "the body must be JSON: {\"channel\":..., \"type\":..., \"data\":{...}} or an array of them"))
+            return .failure(BodyError(message: "the body must be JSON: {\"channel\":..., \"type\":..., \"data\":{...}} or an array of them"))
         }
         let objects = value.arrayValue ?? [value]
         guard !objects.isEmpty, objects.count <= Connection.maxPublishBatch else {
-            return .failure(BodyProblem(message: "a batch holds 1 to \(Connection.maxPublishBatch) messages"))
+            return .failure(BodyError(message: "a batch holds 1 to \(Connection.maxPublishBatch) messages"))
         }
         var items: [PublishItem] = []
         for (index, element) in objects.enumerated() {
-            guard let object = element.objectValue else { return .failure(BodyProblem(message: "item \(index) is not an object")) }
+            guard let object = element.objectValue else { return .failure(BodyError(message: "item \(index) is not an object")) }
             switch publishItem(object) {
             case .success(let item): items.append(item)
-            case .failure(let problem): return .failure(BodyProblem(message: "item \(index): \(problem.message)"))
+            case .failure(let problem): return .failure(BodyError(message: "item \(index): \(problem.message)"))
             }
         }
         return .success(items)
@@ -136,29 +136,29 @@ extension Connection {
     /// One message to publish, from the wss `publish` operation or an HTTP
     /// body item: channel, optional type (`event` over wss), data object,
     /// optional `valid_until` (RFC 3339) in the item or in its data.
-    func publishItem(_ object: JSONObject, typeKey: String = "type") -> Result<PublishItem, BodyProblem> {
-        guard let channel = object["channel"]?.stringValue else { return .failure(BodyProblem(message: "needs a string \"channel\"")) }
+    func publishItem(_ object: JSONObject, typeKey: String = "type") -> Result<PublishItem, BodyError> {
+        guard let channel = object["channel"]?.stringValue else { return .failure(BodyError(message: "needs a string \"channel\"")) }
         if let problem = ChannelRules.problem(with: channel, maxBytes: state.limits.maxChannelNameBytes, allowWildcard: false) {
-            return .failure(BodyProblem(message: problem))
+            return .failure(BodyError(message: problem))
         }
         let kind = ChannelKind(channel: channel)!
         if let type = object[typeKey] {
             guard let name = type.stringValue, name == kind.messageType else {
-                return .failure(BodyProblem(message: "messages on \(kind.rawValue): channels have type \(kind.messageType)"))
+                return .failure(BodyError(message: "messages on \(kind.rawValue): channels have type \(kind.messageType)"))
             }
         }
-        guard let data = object["data"]?.objectValue else { return .failure(BodyProblem(message: "needs a \"data\" object")) }
+        guard let data = object["data"]?.objectValue else { return .failure(BodyError(message: "needs a \"data\" object")) }
         var expires: Int64?
         if let raw = object["valid_until"] ?? data["valid_until"] {
             guard let text = raw.stringValue, let ms = AuditQuery.parseTime(text) else {
-                return .failure(BodyProblem(message: "valid_until must be an RFC 3339 time such as 2026-11-27T08:00:00.000Z"))
+                return .failure(BodyError(message: "valid_until must be an RFC 3339 time such as 2026-11-27T08:00:00.000Z"))
             }
             expires = ms
         }
         var key: String?
         if let raw = object["idempotency_key"] {
             guard let text = raw.stringValue, IdempotencyKey.problem(with: text) == nil else {
-                return .failure(BodyProblem(message: "idempotency_key must be a string of 1 to \(IdempotencyKey.maxBytes) bytes of printable ASCII"))
+                return .failure(BodyError(message: "idempotency_key must be a string of 1 to \(IdempotencyKey.maxBytes) bytes of printable ASCII"))
             }
             key = text
         }

@@ -27,41 +27,41 @@ extension Connection {
 
     var replayBudgetBytes: Int { state.limits.maxOutboundBytes / 2 }
 
-    func parseSince(_ raw: JSONValue?) -> Result<SinceRequest, RequestProblem> {
+    func parseSince(_ raw: JSONValue?) -> Result<SinceRequest, RequestError> {
         var request = SinceRequest()
         guard let raw else { return .success(request) }
         guard let object = raw.objectValue else {
-            return .failure(RequestProblem(message: "\"since\" must be an object: channel → {\"seq\":N,\"epoch\":\"E\"}, or pattern* → {\"after\":\"<timestamp>\",\"seqs\":{...}}"))
+            return .failure(RequestError(message: "\"since\" must be an object: channel → {\"seq\":N,\"epoch\":\"E\"}, or pattern* → {\"after\":\"<timestamp>\",\"seqs\":{...}}"))
         }
         for (key, value) in object {
             if key.hasSuffix("*") {
                 guard let entry = value.objectValue, let afterText = entry["after"]?.stringValue,
                       let after = AuditQuery.parseTime(afterText) else {
-                    return .failure(RequestProblem(message: "since[\(key)] must be {\"after\":\"<RFC 3339 timestamp>\",\"seqs\":{channel: {\"seq\":N,\"epoch\":\"E\"}}}"))
+                    return .failure(RequestError(message: "since[\(key)] must be {\"after\":\"<RFC 3339 timestamp>\",\"seqs\":{channel: {\"seq\":N,\"epoch\":\"E\"}}}"))
                 }
                 var seqs: [String: SincePosition] = [:]
                 if let listed = entry["seqs"] {
                     guard let listed = listed.objectValue else {
-                        return .failure(RequestProblem(message: "since[\(key)].seqs must be an object of channel → {\"seq\":N,\"epoch\":\"E\"}"))
+                        return .failure(RequestError(message: "since[\(key)].seqs must be an object of channel → {\"seq\":N,\"epoch\":\"E\"}"))
                     }
                     let prefix = key.dropLast()
                     for (channel, position) in listed {
                         guard channel.hasPrefix(prefix), !channel.hasSuffix("*") else {
-                            return .failure(RequestProblem(message: "since[\(key)].seqs: \(channel) is not a channel the pattern matches"))
+                            return .failure(RequestError(message: "since[\(key)].seqs: \(channel) is not a channel the pattern matches"))
                         }
                         guard let parsed = Connection.sincePosition(position) else {
-                            return .failure(RequestProblem(message: "since[\(key)].seqs[\(channel)] must be {\"seq\":N,\"epoch\":\"E\"}"))
+                            return .failure(RequestError(message: "since[\(key)].seqs[\(channel)] must be {\"seq\":N,\"epoch\":\"E\"}"))
                         }
                         seqs[channel] = parsed
                     }
                 }
                 guard seqs.count <= state.limits.maxRecoveryChannels else {
-                    return .failure(RequestProblem(message: "since[\(key)].seqs lists more than limits.max_recovery_channels (\(state.limits.maxRecoveryChannels)) channels"))
+                    return .failure(RequestError(message: "since[\(key)].seqs lists more than limits.max_recovery_channels (\(state.limits.maxRecoveryChannels)) channels"))
                 }
                 request.wildcard[key] = (after, seqs)
             } else {
                 guard let parsed = Connection.sincePosition(value) else {
-                    return .failure(RequestProblem(message: "since[\(key)] must be {\"seq\":N,\"epoch\":\"E\"} (or a bare non-negative integer seq, which assumes the current epoch)"))
+                    return .failure(RequestError(message: "since[\(key)] must be {\"seq\":N,\"epoch\":\"E\"} (or a bare non-negative integer seq, which assumes the current epoch)"))
                 }
                 request.exact[key] = parsed
             }

@@ -15,7 +15,7 @@ enum FileAccess {
     /// Reads a whole (small) file. `role` names it in errors, e.g. "certificate file".
     static func read(_ path: String, role: String) throws(TLSError) -> [UInt8] {
         let contents: [UInt8]
-        do throws(FileContents.Failure) {
+        do throws(FileContents.ReadError) {
             contents = try FileContents.read(path, limit: maximumPEMSize, regularOnly: false)
         } catch {
             switch error {

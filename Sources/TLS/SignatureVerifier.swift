@@ -27,7 +27,7 @@ public final class SignatureVerifier: @unchecked Sendable {
     }
 
     /// Why a key cannot be used.
-    public enum Problem: Error, Equatable {
+    public enum SetupError: Error, Equatable {
         /// OpenSSL could not decode the SubjectPublicKeyInfo (its reason).
         case unreadable(String)
         /// Decoded, but not a key of the scheme's type (or not P-256).
@@ -64,7 +64,7 @@ public final class SignatureVerifier: @unchecked Sendable {
     }
 
     /// Decodes a DER SubjectPublicKeyInfo for an ECDSA P-256 or RSA scheme.
-    public static func publicKey(subjectPublicKeyInfo der: [UInt8], scheme: Scheme) -> Result<SignatureVerifier, Problem> {
+    public static func publicKey(subjectPublicKeyInfo der: [UInt8], scheme: Scheme) -> Result<SignatureVerifier, SetupError> {
         precondition(scheme != .hmacSHA256, "HMAC keys are secrets")
         ERR_clear_error()
         let decoded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
@@ -100,7 +100,7 @@ public final class SignatureVerifier: @unchecked Sendable {
     }
 
     /// HMAC-SHA256 keyed once with `secret`.
-    public static func hmacSHA256(secret: [UInt8]) -> Result<SignatureVerifier, Problem> {
+    public static func hmacSHA256(secret: [UInt8]) -> Result<SignatureVerifier, SetupError> {
         ERR_clear_error()
         guard let context = EVP_MAC_CTX_new(hmac) else { return .failure(.outOfMemory) }
         let keyed = secret.withUnsafeBufferPointer { key in

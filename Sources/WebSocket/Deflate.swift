@@ -48,7 +48,7 @@ public final class MessageDeflater: @unchecked Sendable {  // confined: one owne
 }
 
 /// Why a compressed message could not be inflated.
-public enum InflateFailure: Error, Equatable, Sendable {
+public enum InflateError: Error, Equatable, Sendable {
     /// It inflates to more than the limit (checked while inflating: never more is produced).
     case tooLarge
     /// Not a valid DEFLATE stream.
@@ -84,7 +84,7 @@ public final class MessageInflater: @unchecked Sendable {  // confined: one read
     /// the end of `output`, which may hold at most `limit` bytes in all. When
     /// `isFinal`, the 00 00 ff ff that the sender removed is put back and the
     /// message ends.
-    public func inflate(_ input: UnsafeRawBufferPointer, isFinal: Bool, into output: inout [UInt8], limit: Int) -> InflateFailure? {
+    public func inflate(_ input: UnsafeRawBufferPointer, isFinal: Bool, into output: inout [UInt8], limit: Int) -> InflateError? {
         if !streamEnded, let failure = run(input, into: &output, limit: limit) { return failure }
         guard isFinal else { return nil }
         defer { streamEnded = false }
@@ -98,7 +98,7 @@ public final class MessageInflater: @unchecked Sendable {  // confined: one read
         streamEnded = false
     }
 
-    private func run(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int) -> InflateFailure? {
+    private func run(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int) -> InflateError? {
         guard input.count > 0 else { return nil }
         stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
         stream.avail_in = uInt(input.count)

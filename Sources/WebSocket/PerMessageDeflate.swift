@@ -41,7 +41,7 @@ public enum PerMessageDeflate {
         public let responseHeader: String
     }
 
-    public enum HeaderProblem: Error, Equatable, Sendable {
+    public enum HeaderError: Error, Equatable, Sendable {
         /// Not a list of extensions with parameters (RFC 6455 §9.1 grammar).
         case malformed(String)
     }
@@ -49,7 +49,7 @@ public enum PerMessageDeflate {
     // MARK: Parsing
 
     /// The extensions of every `Sec-WebSocket-Extensions` value, in order.
-    public static func parse(_ values: [String]) -> Result<[Element], HeaderProblem> {
+    public static func parse(_ values: [String]) -> Result<[Element], HeaderError> {
         var elements: [Element] = []
         for value in values {
             var scanner = Scanner(Array(value.utf8))
@@ -199,7 +199,7 @@ public enum PerMessageDeflate {
     /// server's window to inflate with, and whether it kept its context; nil
     /// when no extension was agreed. A parameter the offer did not allow,
     /// or any other extension, is an error: the client must fail the connection.
-    public static func acceptAnswer(_ values: [String]) -> Result<(serverWindowBits: Int, serverNoContextTakeover: Bool)?, HeaderProblem> {
+    public static func acceptAnswer(_ values: [String]) -> Result<(serverWindowBits: Int, serverNoContextTakeover: Bool)?, HeaderError> {
         let elements: [Element]
         switch parse(values) {
         case .success(let parsed): elements = parsed

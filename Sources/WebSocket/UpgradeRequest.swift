@@ -28,7 +28,7 @@ public struct UpgradeRequest: Sendable, Hashable {
 
 /// Why an upgrade request was refused, answered before any upgrade as JSON
 /// (protocol.md §1).
-public enum UpgradeRefusal: Error, Sendable, Hashable {
+public enum UpgradeError: Error, Sendable, Hashable {
     /// Not a valid opening handshake (400); `reason` names the header at fault.
     case badRequest(reason: String)
     /// `Sec-WebSocket-Version` was not 13 (426, RFC 6455 §4.4).

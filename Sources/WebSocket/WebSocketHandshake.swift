@@ -21,7 +21,7 @@ public enum WebSocketHandshake {
 
     /// §4.2.1, in the order a client author would fix things: the request
     /// shape, then the version (426 says which to use), then the key.
-    public static func validate(_ request: HTTPRequest) -> Result<UpgradeRequest, UpgradeRefusal> {
+    public static func validate(_ request: HTTPRequest) -> Result<UpgradeRequest, UpgradeError> {
         let headers = request.headers
         guard request.method == "GET" else {
             return .failure(.badRequest(reason: "WebSocket upgrade must use GET, not \(request.method)"))

@@ -6,12 +6,12 @@ struct ArgumentReader {
 
     init(_ arguments: [String]) { remaining = arguments }
 
-    struct Problem: Error, CustomStringConvertible, Equatable {
+    struct UsageError: Error, CustomStringConvertible, Equatable {
         let description: String
         init(_ description: String) { self.description = description }
         init(description: String) { self.description = description }
         /// Thrown for -h/--help so commands print their help and exit 0.
-        static let helpRequested = Problem("help requested")
+        static let helpRequested = UsageError("help requested")
     }
 
     /// Yields each flag name; the caller asks for its value with `value(for:)`.
@@ -28,15 +28,15 @@ struct ArgumentReader {
         return nil
     }
 
-    mutating func value(for flag: String) throws(Problem) -> String {
-        guard let value = remaining.first else { throw Problem(description: "\(flag) needs a value") }
+    mutating func value(for flag: String) throws(UsageError) -> String {
+        guard let value = remaining.first else { throw UsageError(description: "\(flag) needs a value") }
         remaining.removeFirst()
         return value
     }
 
-    mutating func number<T: LosslessStringConvertible>(for flag: String, as: T.Type = T.self) throws(Problem) -> T {
+    mutating func number<T: LosslessStringConvertible>(for flag: String, as: T.Type = T.self) throws(UsageError) -> T {
         let text = try value(for: flag)
-        guard let number = T(text) else { throw Problem(description: "\(flag) expects a number, got '\(text)'") }
+        guard let number = T(text) else { throw UsageError(description: "\(flag) expects a number, got '\(text)'") }
         return number
     }
 }

@@ -34,17 +34,17 @@ enum AuditCommand {
                 case "--since" where sub == "query", "--until" where sub == "query":
                     let text = try reader.value(for: flag)
                     guard let time = AuditQuery.parseTime(text) else {
-                        throw ArgumentReader.Problem("\(flag) expects RFC 3339 or unix seconds, got '\(text)'")
+                        throw ArgumentReader.UsageError("\(flag) expects RFC 3339 or unix seconds, got '\(text)'")
                     }
                     if flag == "--since" { query.since = time } else { query.until = time }
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
             var files = reader.positionals
             if let log { files = AuditVerifier.chainFiles(for: log) + files }
             if files.isEmpty { files = AuditVerifier.chainFiles(for: "data/audit.jsonl") }
             for file in files where !FileManager.default.fileExists(atPath: file) {
-                throw ArgumentReader.Problem("\(file) does not exist")
+                throw ArgumentReader.UsageError("\(file) does not exist")
             }
             if sub == "verify" {
                 let report = AuditVerifier.verify(files: files)

@@ -102,19 +102,19 @@ enum BenchCommand {
                 case "-h", "--help": print(help); return 0
                 case "--publisher-token": publisher.token = try reader.value(for: flag)
                 case "--publisher-token-file": publisher.tokenFile = try reader.value(for: flag)
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
             switch reader.positionals.count {
             case 0: break
             case 1: try settings.setScenario(reader.positionals[0])
-            default: throw ArgumentReader.Problem("expected one scenario, got \(reader.positionals.joined(separator: " "))")
+            default: throw ArgumentReader.UsageError("expected one scenario, got \(reader.positionals.joined(separator: " "))")
             }
             let endpoint: StreamEndpoint
             do {
                 endpoint = try StreamEndpoint(url: options.url)
             } catch {
-                throw ArgumentReader.Problem("bad --url: \(error.description)")
+                throw ArgumentReader.UsageError("bad --url: \(error.description)")
             }
             let token = try options.bearer()
             let publisherToken = publisher.token == nil && publisher.tokenFile == nil ? token : try publisher.bearer()
@@ -124,9 +124,9 @@ enum BenchCommand {
             } else {
                 probe = settings.scrapeMetrics ? .metrics(endpoint, caPath: options.caPath) : .none
             }
-        } catch let problem as ArgumentReader.Problem {
+        } catch let problem as ArgumentReader.UsageError {
             return CommandOutput.usageError("streamd bench: \(problem)", help: help)
-        } catch let problem as BenchSettings.Problem {
+        } catch let problem as BenchSettings.SettingError {
             return CommandOutput.usageError("streamd bench: \(problem)", help: help)
         } catch {
             return CommandOutput.failure("streamd bench: \(error)")

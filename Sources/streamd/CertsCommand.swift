@@ -31,10 +31,10 @@ enum CertsCommand {
                 case "--dir": directory = try reader.value(for: flag)
                 case "--host": hosts.append(try reader.value(for: flag))
                 case "--force": force = true
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
-            if let extra = reader.positionals.first { throw ArgumentReader.Problem("unexpected argument '\(extra)'") }
+            if let extra = reader.positionals.first { throw ArgumentReader.UsageError("unexpected argument '\(extra)'") }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let paths = try DevCertificates.generate(
                 directory: directory, hosts: hosts.isEmpty ? ["localhost", "127.0.0.1", "::1"] : hosts, overwrite: force)

@@ -29,11 +29,11 @@ struct ClientOptions {
         case (let token?, nil): return token
         case (nil, let file?):
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ArgumentReader.Problem("cannot read the token file \(file)")
+                throw ArgumentReader.UsageError("cannot read the token file \(file)")
             }
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
-        case (nil, nil): throw ArgumentReader.Problem("give --token or --token-file")
-        default: throw ArgumentReader.Problem("give --token or --token-file, not both")
+        case (nil, nil): throw ArgumentReader.UsageError("give --token or --token-file")
+        default: throw ArgumentReader.UsageError("give --token or --token-file, not both")
         }
     }
 

@@ -19,7 +19,7 @@ enum CommandOutput {
                         _ body: () throws -> Int32) -> Int32 {
         do {
             return try body()
-        } catch let problem as ArgumentReader.Problem {
+        } catch let problem as ArgumentReader.UsageError {
             return usageError("\(name): \(problem)", help: help)
         } catch {
             return failure("\(failureName ?? name): \(error)")

@@ -4,7 +4,7 @@ import StreamServer
 
 /// Reads the JSON configuration file; errors name the file and the field.
 enum ConfigurationFile {
-    struct Problem: Error, CustomStringConvertible {
+    struct ConfigurationError: Error, CustomStringConvertible {
         let description: String
     }
 
@@ -13,25 +13,25 @@ enum ConfigurationFile {
 
     static func load(_ path: String) throws -> ServerConfiguration {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw Problem(description: "configuration file \(path) does not exist")
+            throw ConfigurationError(description: "configuration file \(path) does not exist")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Problem(description: "configuration file \(path) cannot be read (check its permissions)")
+            throw ConfigurationError(description: "configuration file \(path) cannot be read (check its permissions)")
         }
         let root: JSONValue
         do {
             root = try JSONReader.parse(Array(data), maximumDepth: maximumJSONDepth, allowingByteOrderMark: true)
         } catch {
-            throw Problem(description: "\(path): not valid JSON: \(error)")
+            throw ConfigurationError(description: "\(path): not valid JSON: \(error)")
         }
         do {
             return try ServerConfiguration(from: JSONValueDecoder(root))
         } catch let DecodingError.typeMismatch(type, context) {
-            throw Problem(description: "\(path): field \(fieldPath(context)) should be \(type)")
+            throw ConfigurationError(description: "\(path): field \(fieldPath(context)) should be \(type)")
         } catch let DecodingError.dataCorrupted(context) {
-            throw Problem(description: "\(path): \(context.codingPath.isEmpty ? "not valid JSON" : "field \(fieldPath(context)) is invalid"): \(context.debugDescription)")
+            throw ConfigurationError(description: "\(path): \(context.codingPath.isEmpty ? "not valid JSON" : "field \(fieldPath(context)) is invalid"): \(context.debugDescription)")
         } catch {
-            throw Problem(description: "\(path): \(error)")
+            throw ConfigurationError(description: "\(path): \(error)")
         }
     }
 

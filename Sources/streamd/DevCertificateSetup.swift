@@ -6,7 +6,7 @@ import TLS
 /// Development certificates: made on demand so the first `serve` on a fresh
 /// machine works, and never over an operator's own files.
 enum DevCertificateSetup {
-    struct Problem: Error, CustomStringConvertible {
+    struct SetupError: Error, CustomStringConvertible {
         let description: String
     }
 
@@ -18,10 +18,10 @@ enum DevCertificateSetup {
         if certExists && keyExists { return }
         guard configuration.generateDevCertificates else {
             let missing = certExists ? configuration.privateKey : configuration.certificate
-            throw Problem(description: "\(missing) does not exist (dev certificate generation is off)")
+            throw SetupError(description: "\(missing) does not exist (dev certificate generation is off)")
         }
         if certExists != keyExists {
-            throw Problem(description: "\(certExists ? configuration.privateKey : configuration.certificate) is missing but \(certExists ? configuration.certificate : configuration.privateKey) exists; refusing to replace half a pair. Remove it or pass both --cert and --key")
+            throw SetupError(description: "\(certExists ? configuration.privateKey : configuration.certificate) is missing but \(certExists ? configuration.certificate : configuration.privateKey) exists; refusing to replace half a pair. Remove it or pass both --cert and --key")
         }
         let directory = (configuration.certificate as NSString).deletingLastPathComponent
         let expectedCert = (directory as NSString).appendingPathComponent("server.pem")
@@ -29,7 +29,7 @@ enum DevCertificateSetup {
         guard configuration.certificate == expectedCert || (directory.isEmpty && configuration.certificate == "server.pem"),
               configuration.privateKey == expectedKey || (directory.isEmpty && configuration.privateKey == "server.key")
         else {
-            throw Problem(description: "\(configuration.certificate) does not exist; dev certificates are only generated as DIR/server.pem and DIR/server.key (run `streamd certs dev --dir DIR`)")
+            throw SetupError(description: "\(configuration.certificate) does not exist; dev certificates are only generated as DIR/server.pem and DIR/server.key (run `streamd certs dev --dir DIR`)")
         }
         let target = directory.isEmpty ? "." : directory
         try files.createDirectory(atPath: target, withIntermediateDirectories: true)

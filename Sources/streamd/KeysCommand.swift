@@ -31,12 +31,12 @@ enum KeysCommand {
                 case "--kid": kid = try reader.value(for: flag)
                 case "--dir": directory = try reader.value(for: flag)
                 case "--force": force = true
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
-            guard let kid else { throw ArgumentReader.Problem("--kid is required (the key id tokens will name)") }
+            guard let kid else { throw ArgumentReader.UsageError("--kid is required (the key id tokens will name)") }
             guard !kid.isEmpty, kid.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                throw ArgumentReader.Problem("--kid may hold only letters, digits, '-' and '_'")
+                throw ArgumentReader.UsageError("--kid may hold only letters, digits, '-' and '_'")
             }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let privatePath = (directory as NSString).appendingPathComponent("\(kid)-private.pem")

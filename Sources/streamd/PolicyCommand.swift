@@ -20,7 +20,7 @@ enum PolicyCommand {
                 switch flag {
                 case "-h", "--help": print(help); return 0
                 case "--dir": directory = try reader.value(for: flag)
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
             let policy: PolicySet

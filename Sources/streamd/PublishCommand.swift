@@ -42,16 +42,16 @@ enum PublishCommand {
                 case "--file": file = try reader.value(for: flag)
                 case "--valid-until": validUntil = try reader.value(for: flag)
                 case "--idempotency-key": idempotencyKey = try reader.value(for: flag)
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
             let bearer = try options.bearer()
             if let idempotencyKey {
                 guard (1...128).contains(idempotencyKey.utf8.count), idempotencyKey.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
-                    throw ArgumentReader.Problem("--idempotency-key must be 1 to 128 printable ASCII bytes")
+                    throw ArgumentReader.UsageError("--idempotency-key must be 1 to 128 printable ASCII bytes")
                 }
                 guard file == nil else {
-                    throw ArgumentReader.Problem("--idempotency-key names one message; with --file, put \"idempotency_key\" in each item")
+                    throw ArgumentReader.UsageError("--idempotency-key names one message; with --file, put \"idempotency_key\" in each item")
                 }
             }
             let body: Data
@@ -59,10 +59,10 @@ enum PublishCommand {
                 body = file == "-" ? FileHandle.standardInput.readDataToEndOfFile()
                     : try Data(contentsOf: URL(fileURLWithPath: file))
             } else {
-                guard reader.positionals.count == 2 else { throw ArgumentReader.Problem("expected CHANNEL and DATA_JSON (or --file)") }
+                guard reader.positionals.count == 2 else { throw ArgumentReader.UsageError("expected CHANNEL and DATA_JSON (or --file)") }
                 guard let data = try? JSONReader.parse(Array(reader.positionals[1].utf8), maximumDepth: Self.maximumJSONDepth),
                       data.objectValue != nil else {
-                    throw ArgumentReader.Problem("DATA_JSON must be a JSON object, e.g. '{\"symbol\":\"EURUSD\",\"bid\":1.1,\"ask\":1.1002}'")
+                    throw ArgumentReader.UsageError("DATA_JSON must be a JSON object, e.g. '{\"symbol\":\"EURUSD\",\"bid\":1.1,\"ask\":1.1002}'")
                 }
                 var item: [JSONObject.Member] = [(key: "channel", value: .string(reader.positionals[0])), (key: "data", value: data)]
                 if let validUntil { item.append((key: "valid_until", value: .string(validUntil))) }

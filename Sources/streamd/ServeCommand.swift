@@ -60,7 +60,7 @@ enum ServeCommand {
         do {
             (configuration, portFile) = try parse(arguments)
             logger = Logger(format: configuration.logFormat, minimumLevel: configuration.logLevel)
-        } catch let problem as ArgumentReader.Problem where problem == .helpRequested {
+        } catch let problem as ArgumentReader.UsageError where problem == .helpRequested {
             print(help)
             return 0
         } catch {
@@ -135,7 +135,7 @@ enum ServeCommand {
         var explicitKeys = false
         while let flag = reader.nextFlag() {
             switch flag {
-            case "-h", "--help": throw ArgumentReader.Problem.helpRequested
+            case "-h", "--help": throw ArgumentReader.UsageError.helpRequested
             case "--config": _ = try reader.value(for: flag)
             case "--host": configuration.host = try reader.value(for: flag)
             case "--port": configuration.port = try reader.number(for: flag)
@@ -157,16 +157,16 @@ enum ServeCommand {
             case "--compression-min-bytes": configuration.compression.minBytes = try reader.number(for: flag)
             case "--compression-client-no-context-takeover":
                 let text = try reader.value(for: flag)
-                guard text == "on" || text == "off" else { throw ArgumentReader.Problem("\(flag) must be on or off, got '\(text)'") }
+                guard text == "on" || text == "off" else { throw ArgumentReader.UsageError("\(flag) must be on or off, got '\(text)'") }
                 configuration.compression.clientNoContextTakeover = text == "on"
             case "--compression-client-max-window-bits": configuration.compression.clientMaxWindowBits = try reader.number(for: flag)
             case "--log-format":
                 let text = try reader.value(for: flag)
-                guard let format = LogFormat(rawValue: text) else { throw ArgumentReader.Problem("--log-format must be text or json, got '\(text)'") }
+                guard let format = LogFormat(rawValue: text) else { throw ArgumentReader.UsageError("--log-format must be text or json, got '\(text)'") }
                 configuration.logFormat = format
             case "--log-level":
                 let text = try reader.value(for: flag)
-                guard let level = LogLevel(rawValue: text) else { throw ArgumentReader.Problem("--log-level must be debug, info, warning or error, got '\(text)'") }
+                guard let level = LogLevel(rawValue: text) else { throw ArgumentReader.UsageError("--log-level must be debug, info, warning or error, got '\(text)'") }
                 configuration.logLevel = level
             case "--port-file": portFile = try reader.value(for: flag)
             case "--policies": configuration.policyDirectory = try reader.value(for: flag)
@@ -183,17 +183,17 @@ enum ServeCommand {
                 let text = try reader.value(for: flag)
                 let parts = text.split(separator: ":", maxSplits: 2).map(String.init)
                 guard parts.count == 3, let algorithm = JWTAlgorithm(rawValue: parts[1].uppercased()) else {
-                    throw ArgumentReader.Problem("--jwt-key expects KID:ES256|RS256|HS256:FILE, got '\(text)'")
+                    throw ArgumentReader.UsageError("--jwt-key expects KID:ES256|RS256|HS256:FILE, got '\(text)'")
                 }
                 if !explicitKeys { configuration.auth.keys = [] }
                 explicitKeys = true
                 configuration.auth.keys.append(KeySpec(kid: parts[0], algorithm: algorithm, path: parts[2]))
-            default: throw ArgumentReader.Problem("unknown option \(flag)")
+            default: throw ArgumentReader.UsageError("unknown option \(flag)")
             }
         }
-        if let extra = reader.positionals.first { throw ArgumentReader.Problem("unexpected argument '\(extra)'") }
+        if let extra = reader.positionals.first { throw ArgumentReader.UsageError("unexpected argument '\(extra)'") }
         let problems = configuration.limits.problems()
-        if !problems.isEmpty { throw ArgumentReader.Problem(problems.joined(separator: "; ")) }
+        if !problems.isEmpty { throw ArgumentReader.UsageError(problems.joined(separator: "; ")) }
         return (configuration, portFile)
     }
 }

@@ -80,25 +80,25 @@ enum SoakCommand {
                 case "-h", "--help": print(help); return 0
                 case "--publisher-token": publisher.token = try reader.value(for: flag)
                 case "--publisher-token-file": publisher.tokenFile = try reader.value(for: flag)
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
             guard reader.positionals.isEmpty else {
-                throw ArgumentReader.Problem("unexpected argument \(reader.positionals.joined(separator: " "))")
+                throw ArgumentReader.UsageError("unexpected argument \(reader.positionals.joined(separator: " "))")
             }
-            guard settings.serverPID != nil else { throw ArgumentReader.Problem("soak needs --server-pid (it reads /proc/PID)") }
+            guard settings.serverPID != nil else { throw ArgumentReader.UsageError("soak needs --server-pid (it reads /proc/PID)") }
             let endpoint: StreamEndpoint
             do {
                 endpoint = try StreamEndpoint(url: options.url)
             } catch {
-                throw ArgumentReader.Problem("bad --url: \(error.description)")
+                throw ArgumentReader.UsageError("bad --url: \(error.description)")
             }
             let token = try options.bearer()
             let publisherToken = publisher.token == nil && publisher.tokenFile == nil ? token : try publisher.bearer()
             target = BenchTarget(endpoint: endpoint, token: token, publisherToken: publisherToken, caPath: options.caPath)
-        } catch let problem as ArgumentReader.Problem {
+        } catch let problem as ArgumentReader.UsageError {
             return CommandOutput.usageError("streamd bench soak: \(problem)", help: help)
-        } catch let problem as BenchSettings.Problem {
+        } catch let problem as BenchSettings.SettingError {
             return CommandOutput.usageError("streamd bench soak: \(problem)", help: help)
         } catch {
             return CommandOutput.failure("streamd bench soak: \(error)")

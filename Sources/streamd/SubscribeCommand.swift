@@ -49,20 +49,20 @@ enum SubscribeCommand {
                 case "--json": json = true
                 case "--heartbeat": heartbeat = try reader.number(for: flag)
                 case "--no-compression": offerCompression = false
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
-            guard !reader.positionals.isEmpty else { throw ArgumentReader.Problem("give at least one CHANNEL, e.g. tick:EURUSD") }
-            guard heartbeat > 0 else { throw ArgumentReader.Problem("--heartbeat must be positive") }
+            guard !reader.positionals.isEmpty else { throw ArgumentReader.UsageError("give at least one CHANNEL, e.g. tick:EURUSD") }
+            guard heartbeat > 0 else { throw ArgumentReader.UsageError("--heartbeat must be positive") }
             let bearer = try options.bearer()
             do {
                 _ = try StreamEndpoint(url: options.url)
             } catch {
-                throw ArgumentReader.Problem(error.description)
+                throw ArgumentReader.UsageError(error.description)
             }
             configuration = StreamClientConfiguration(url: options.url, token: bearer, caPath: options.caPath, channels: reader.positionals,
                                                       heartbeatInterval: heartbeat, offerCompression: offerCompression)
-        } catch let problem as ArgumentReader.Problem {
+        } catch let problem as ArgumentReader.UsageError {
             return CommandOutput.usageError("streamd subscribe: \(problem)", help: help)
         } catch {
             return CommandOutput.failure("streamd subscribe: \(error)")

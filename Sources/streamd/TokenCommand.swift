@@ -54,25 +54,25 @@ enum TokenCommand {
                 case "--kid": kid = try reader.value(for: flag)
                 case "--alg":
                     let text = try reader.value(for: flag)
-                    guard let parsed = JWTAlgorithm(rawValue: text.uppercased()) else { throw ArgumentReader.Problem("--alg must be ES256, RS256 or HS256") }
+                    guard let parsed = JWTAlgorithm(rawValue: text.uppercased()) else { throw ArgumentReader.UsageError("--alg must be ES256, RS256 or HS256") }
                     algorithm = parsed
                 case "--policies": policies = try reader.value(for: flag)
                 case "--iss": issuer = try reader.value(for: flag)
                 case "--aud": audience = try reader.value(for: flag)
                 case "--jti": jti = try reader.value(for: flag)
-                default: throw ArgumentReader.Problem("unknown option \(flag)")
+                default: throw ArgumentReader.UsageError("unknown option \(flag)")
                 }
             }
-            guard let subject, !subject.isEmpty else { throw ArgumentReader.Problem("--sub is required") }
-            guard !roles.isEmpty else { throw ArgumentReader.Problem("at least one --role is required") }
+            guard let subject, !subject.isEmpty else { throw ArgumentReader.UsageError("--sub is required") }
+            guard !roles.isEmpty else { throw ArgumentReader.UsageError("at least one --role is required") }
             let policyDirectory = policies ?? configuration.policyDirectory
             let policy = try PolicySet.load(directory: policyDirectory)
             for role in roles where !policy.roleNames.contains(role) {
-                throw ArgumentReader.Problem("unknown role '\(role)'; roles in \(policyDirectory): \(policy.roleNames.sorted().joined(separator: ", "))")
+                throw ArgumentReader.UsageError("unknown role '\(role)'; roles in \(policyDirectory): \(policy.roleNames.sorted().joined(separator: ", "))")
             }
             let signingKey = keyPath ?? configuration.auth.signingKey
             guard FileManager.default.fileExists(atPath: signingKey) else {
-                throw ArgumentReader.Problem("signing key \(signingKey) does not exist; create one with `streamd keys generate --kid KID`, or start `streamd serve` once to create the dev key")
+                throw ArgumentReader.UsageError("signing key \(signingKey) does not exist; create one with `streamd keys generate --kid KID`, or start `streamd serve` once to create the dev key")
             }
             let keyID = kid ?? configuration.auth.keys.first?.kid ?? "dev"
             let issuerObject = try TokenIssuer(kid: keyID, algorithm: algorithm, privateKeyPath: signingKey)
@@ -97,7 +97,7 @@ enum Duration {
             unit = factor
         }
         guard let value = Int64(digits), value > 0 else {
-            throw ArgumentReader.Problem("durations look like 90s, 30m, 8h or 7d (got '\(text)')")
+            throw ArgumentReader.UsageError("durations look like 90s, 30m, 8h or 7d (got '\(text)')")
         }
         return value * unit
     }

@@ -8,7 +8,7 @@ import XCTest
 final class TokenVerifierAttackTests: XCTestCase {
     struct Attack {
         let fixture: String
-        let rejection: TokenRejection
+        let rejection: TokenError
         let reason: String
     }
 
@@ -135,7 +135,7 @@ final class TokenVerifierAttackTests: XCTestCase {
     /// backslashes, no control characters, and none of the token's text.
     func testMessagesAreSafeForAQuotedHeaderAndLeakNoTokenText() throws {
         let verifier = try Fixture.verifier()
-        var rejections = Self.attacks.compactMap { attack -> (String, TokenRejection)? in
+        var rejections = Self.attacks.compactMap { attack -> (String, TokenError)? in
             let token = Fixture.token(attack.fixture)
             guard case .failure(let rejection) = verifier.verify(token, now: Fixture.now) else { return nil }
             return (token, rejection)
@@ -157,8 +157,8 @@ final class TokenVerifierAttackTests: XCTestCase {
             }
             XCTAssertFalse(message.contains("Set-Cookie"), message)
         }
-        XCTAssertEqual(TokenRejection.unknownKey(kid: "k9").message, "no key with kid k9 is configured")
-        XCTAssertEqual(TokenRejection.unsupportedCritical(["exp"]).message,
+        XCTAssertEqual(TokenError.unknownKey(kid: "k9").message, "no key with kid k9 is configured")
+        XCTAssertEqual(TokenError.unsupportedCritical(["exp"]).message,
                        "token requires header extensions this server does not support: exp")
     }
 }

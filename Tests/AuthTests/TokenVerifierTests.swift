@@ -84,7 +84,7 @@ final class TokenVerifierTests: XCTestCase {
     func testNotBeforeAndIssuedAtEdgesWithLeeway() throws {
         let verifier = try Fixture.verifier()
         // nbf = now + 600 and iat = now + 600 in those fixtures.
-        for (fixture, rejection) in [("not_yet_valid", TokenRejection.notYetValid),
+        for (fixture, rejection) in [("not_yet_valid", TokenError.notYetValid),
                                      ("issued_in_the_future", .issuedInTheFuture)] {
             let token = Fixture.token(fixture)
             XCTAssertEqual(verifier.verify(token, now: Fixture.now + 569), .failure(rejection), fixture)

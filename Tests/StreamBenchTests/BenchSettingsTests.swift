@@ -8,10 +8,10 @@ final class BenchSettingsTests: XCTestCase {
         var rest = arguments[...]
         while let flag = rest.popFirst() {
             let taken = try settings.take(flag) {
-                guard let value = rest.popFirst() else { throw BenchSettings.Problem("\(flag) needs a value") }
+                guard let value = rest.popFirst() else { throw BenchSettings.SettingError("\(flag) needs a value") }
                 return value
             }
-            if !taken { throw BenchSettings.Problem("unknown option \(flag)") }
+            if !taken { throw BenchSettings.SettingError("unknown option \(flag)") }
         }
         return settings
     }
@@ -74,7 +74,7 @@ final class BenchSettingsTests: XCTestCase {
         ]
         for (name, arguments, message) in cases {
             XCTAssertThrowsError(try parse(arguments), name) { error in
-                XCTAssertEqual((error as? BenchSettings.Problem)?.description, message, name)
+                XCTAssertEqual((error as? BenchSettings.SettingError)?.description, message, name)
             }
         }
     }

@@ -9,7 +9,7 @@ final class CompressionBenchTests: XCTestCase {
         var settings = BenchSettings(threads: 1)
         var rest = arguments[...]
         while let flag = rest.popFirst() {
-            guard try settings.take(flag, value: { rest.popFirst() ?? "" }) else { throw BenchSettings.Problem("unknown \(flag)") }
+            guard try settings.take(flag, value: { rest.popFirst() ?? "" }) else { throw BenchSettings.SettingError("unknown \(flag)") }
         }
         return settings
     }
@@ -22,10 +22,10 @@ final class CompressionBenchTests: XCTestCase {
         XCTAssertTrue(settings.compression)
         XCTAssertEqual(settings.payloadBytes, 2000)
         XCTAssertThrowsError(try parse(["--payload-bytes", "0"])) {
-            XCTAssertEqual(($0 as? BenchSettings.Problem)?.description, "--payload-bytes expects a positive whole number, got '0'")
+            XCTAssertEqual(($0 as? BenchSettings.SettingError)?.description, "--payload-bytes expects a positive whole number, got '0'")
         }
         XCTAssertThrowsError(try parse(["--payload-bytes", "70000"])) {
-            XCTAssertEqual(($0 as? BenchSettings.Problem)?.description, "--payload-bytes is at most 60000 (got 70000)")
+            XCTAssertEqual(($0 as? BenchSettings.SettingError)?.description, "--payload-bytes is at most 60000 (got 70000)")
         }
     }
 

@@ -97,10 +97,10 @@ final class ParsingTests: XCTestCase {
 
     func testFailureReasonsAndHints() {
         let tooMany = UpgradeAnswer(status: 429, headers: [:], body: Array(#"{"error":"too_many_attempts","message":"slow down"}"#.utf8), rest: [])
-        XCTAssertEqual(BenchFailure.refused(tooMany).reason, "HTTP 429")
-        XCTAssertTrue(BenchFailure.refused(tooMany).hint!.contains("connection.attempts_per_minute_per_address"))
-        XCTAssertEqual(BenchFailure.connect(111).reason, "connect: Connection refused")
-        XCTAssertEqual(BenchFailure.timeout("TLS handshake").reason, "timeout during TLS handshake")
+        XCTAssertEqual(BenchConnectionError.refused(tooMany).reason, "HTTP 429")
+        XCTAssertTrue(BenchConnectionError.refused(tooMany).hint!.contains("connection.attempts_per_minute_per_address"))
+        XCTAssertEqual(BenchConnectionError.connect(111).reason, "connect: Connection refused")
+        XCTAssertEqual(BenchConnectionError.timeout("TLS handshake").reason, "timeout during TLS handshake")
     }
 }
 

@@ -7,7 +7,7 @@ final class SoakSettingsTests: XCTestCase {
         var rest = arguments[...]
         while let flag = rest.popFirst() {
             let taken = try settings.take(flag) {
-                guard let value = rest.popFirst() else { throw BenchSettings.Problem("\(flag) needs a value") }
+                guard let value = rest.popFirst() else { throw BenchSettings.SettingError("\(flag) needs a value") }
                 return value
             }
             XCTAssertTrue(taken, "\(flag) is a soak option")

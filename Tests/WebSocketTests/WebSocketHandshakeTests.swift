@@ -25,7 +25,7 @@ final class WebSocketHandshakeTests: XCTestCase {
             method: method, target: target, versionMinor: versionMinor, headers: HTTPHeaders(pairs + extra))
     }
 
-    private func refusal(_ request: HTTPRequest, file: StaticString = #filePath, line: UInt = #line) -> UpgradeRefusal? {
+    private func refusal(_ request: HTTPRequest, file: StaticString = #filePath, line: UInt = #line) -> UpgradeError? {
         switch WebSocketHandshake.validate(request) {
         case .success(let upgrade):
             XCTFail("accepted \(upgrade)", file: file, line: line)
@@ -110,7 +110,7 @@ final class WebSocketHandshakeTests: XCTestCase {
             let refusal = refusal(request(replacing: "Sec-WebSocket-Version", with: version))
             XCTAssertEqual(refusal, .unsupportedVersion(offered: version), version)
         }
-        let response = UpgradeRefusal.unsupportedVersion(offered: "8").response()
+        let response = UpgradeError.unsupportedVersion(offered: "8").response()
         XCTAssertEqual(response.status, 426)
         let text = String(decoding: response.serialized(), as: UTF8.self)
         XCTAssertEqual(
@@ -125,7 +125,7 @@ final class WebSocketHandshakeTests: XCTestCase {
     }
 
     func testBadRequestResponseBody() {
-        let response = UpgradeRefusal.badRequest(reason: "missing Sec-WebSocket-Key header").response()
+        let response = UpgradeError.badRequest(reason: "missing Sec-WebSocket-Key header").response()
         XCTAssertEqual(response.status, 400)
         XCTAssertEqual(
             String(decoding: response.body, as: UTF8.self),
