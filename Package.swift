@@ -3,6 +3,12 @@
 // only the toolchain and C libraries reached through system-library targets.
 import PackageDescription
 
+/// A C library from a Debian -dev package, reached through its pkg-config
+/// file when it has a usable one (Sources/NAME holds the modulemap and shim.h).
+func cLibrary(_ name: String, pkgConfig: String?, debian package: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([package])])
+}
+
 let package = Package(
     name: "streamd",
     products: [
@@ -12,28 +18,13 @@ let package = Package(
     targets: [
         // C headers and macro wrappers the Glibc module does not expose (epoll, eventfd, timerfd).
         .target(name: "CLinux"),
-        .systemLibrary(
-            name: "COpenSSL",
-            pkgConfig: "openssl",
-            providers: [.apt(["libssl-dev"])]
-        ),
-        .systemLibrary(
-            name: "CJWT",
-            pkgConfig: "libjwt",
-            providers: [.apt(["libjwt-dev"])]
-        ),
-        .systemLibrary(
-            // No pkgConfig: hiredis.pc carries -D_FILE_OFFSET_BITS=64, which
-            // SwiftPM refuses with a warning; the headers are on the default path.
-            name: "CHiredis",
-            providers: [.apt(["libhiredis-dev"])]
-        ),
-        .systemLibrary(
-            // permessage-deflate (RFC 7692); only the WebSocket target imports it.
-            name: "CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
-        ),
+        cLibrary("COpenSSL", pkgConfig: "openssl", debian: "libssl-dev"),
+        cLibrary("CJWT", pkgConfig: "libjwt", debian: "libjwt-dev"),
+        // No pkgConfig: hiredis.pc carries -D_FILE_OFFSET_BITS=64, which
+        // SwiftPM refuses with a warning; the headers are on the default path.
+        cLibrary("CHiredis", pkgConfig: nil, debian: "libhiredis-dev"),
+        // permessage-deflate (RFC 7692); only the WebSocket target imports it.
+        cLibrary("CZlib", pkgConfig: "zlib", debian: "zlib1g-dev"),
         // Shared low-level helpers every layer may use: the syscall door, the lock
         // ThreadSanitizer understands, Base64, small-file reads, and the channel-name
         // rules and kinds that Policy, Broadcast and StreamServer share.

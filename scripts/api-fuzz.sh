@@ -3,6 +3,7 @@
 # schemathesis, once per kind of token. See --help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/await-port.sh
 
 usage() {
   cat <<'EOF'
@@ -71,9 +72,7 @@ head -c 32 /dev/urandom >"$work/other.secret"
 "$bin" serve --port 0 --port-file "$work/port" --cert "$work/certs/server.pem" --key "$work/certs/server.key" \
   --jwt-key "fuzz:HS256:$work/fuzz.secret" --audit-log "$work/audit.jsonl" --log-format json >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "api-fuzz: server did not start:"; cat "$work/server.log"; exit 1; }
-port="$(cat "$work/port")"
+port="$(await_port "$work/port" "$work/server.log")"
 base="https://127.0.0.1:$port"
 
 issue() { "$bin" token issue --key "$work/fuzz.secret" --kid fuzz --alg HS256 --ttl 10m "$@"; }

@@ -21,6 +21,7 @@
 # Installs the Debian packages it needs (scripts/install-deps.sh --test) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/await-port.sh
 
 scripts/install-deps.sh --test   # chromium, node-ws, node-typescript, node-react... when missing
 
@@ -67,9 +68,7 @@ trap cleanup EXIT
   --jwt-key "dash:ES256:$work/dash-public.pem" --audit-log "$work/audit.jsonl" \
   --data-dir "$work/streams" --log-format json >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "browser: server did not start:"; cat "$work/server.log"; exit 1; }
-port="$(cat "$work/port")"
+port="$(await_port "$work/port" "$work/server.log")"
 token="$("$bin" token issue --sub demo-1 --role trader --ttl 30m --key "$work/dash-private.pem" --kid dash)"
 # A producer token, for the XSS probe (an idea whose fields hold markup).
 DASH_PUBLISHER_TOKEN="$("$bin" token issue --sub feed --role producer --ttl 30m --key "$work/dash-private.pem" --kid dash)"

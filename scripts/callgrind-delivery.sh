@@ -12,6 +12,7 @@
 #   CALLGRIND_KEEP=DIR scripts/callgrind-delivery.sh ...   also keeps the profile in DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/await-port.sh
 case "${1:-}" in -h|--help) sed -n 2,13p "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 bin="${1:-$(swift build -c release --show-bin-path)/streamd}"
 subscribers="${2:-100}"
@@ -33,9 +34,7 @@ valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$work/streamd" se
   --jwt-key "cg:ES256:$work/cg-public.pem" --audit-log "$work/audit.jsonl" --data-dir "$work/streams" \
   --policies policies-bench --log-level warning >"$work/server.log" 2>&1 &
 server=$!; pids+=("$server")
-for _ in $(seq 1 600); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "callgrind-delivery: server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
-port="$(cat "$work/port")"
+port="$(await_port "$work/port" "$work/server.log" 60)"
 metric() {  # the server's count of ticks delivered
   curl -sf --cacert "$work/certs/ca.pem" "https://127.0.0.1:$port/metrics" \
     | awk '/^streamd_messages_out_total\{.*type="tick"/ {print $2}'

@@ -20,6 +20,7 @@
 # broadcaster then compresses each message once as it publishes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/await-port.sh
 bin="${1:-$(swift build -c release --show-bin-path)/streamd}"
 count="${2:-2000}"
 command -v valgrind >/dev/null || { echo "callgrind-publish: needs valgrind (apt-get install valgrind)"; exit 1; }
@@ -42,8 +43,7 @@ instructions() {  # CHANNEL KEYED COUNT [PAD [COMPRESSING [OPERATION]]] → tota
     --jwt-key "cg:ES256:$work/cg-public.pem" --audit-log "$work/audit.jsonl" --data-dir "$work/streams" --policies policies \
     --log-level warning >"$work/server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 600); do [ -s "$work/port" ] && break; sleep 0.1; done
-  [ -s "$work/port" ] || { echo "callgrind-publish: server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+  await_port "$work/port" "$work/server.log" 60 >/dev/null
   local operation="${6:-publish}" client="$token"
   [ "$operation" = publish ] || client="$operator"
   python3 - "$(cat "$work/port")" "$work/certs/ca.pem" "$client" "$1" "$2" "$3" "${4:-0}" "${5:-0}" "$watcher" "$operation" <<'PY'

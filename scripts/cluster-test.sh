@@ -4,6 +4,7 @@
 # with kill -9, and its client recovers exactly what it missed on the other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/await-port.sh
 bin="${STREAMD_BIN:-$(swift build --show-bin-path)/streamd}"
 [ -x "$bin" ] || swift build --product streamd >/dev/null
 command -v redis-server >/dev/null || { echo "redis-server is missing: scripts/install-deps.sh --test installs it"; exit 1; }
@@ -25,10 +26,8 @@ start_instance() {  # NAME → sets port_NAME and pid_NAME
     --redis "redis://127.0.0.1:$redis_port" --log-format json >"$work/$name.log" 2>&1 &
   pids+=($!)
   eval "pid_$name=$!"
-  for _ in $(seq 1 100); do [ -s "$work/$name.port" ] && break; sleep 0.1; done
-  [ -s "$work/$name.port" ] || { echo "instance $name did not start:"; cat "$work/$name.log"; exit 1; }
-  eval "port_$name=$(cat "$work/$name.port")"
-  local port; port="$(cat "$work/$name.port")"
+  local port; port="$(await_port "$work/$name.port" "$work/$name.log")"
+  eval "port_$name=$port"
   for _ in $(seq 1 100); do
     curl -sk --cacert "$work/certs/ca.pem" "https://127.0.0.1:$port/healthz" | grep -q '"redis":"up"' && return
     sleep 0.1

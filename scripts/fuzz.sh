@@ -6,7 +6,7 @@
 #
 #   scripts/fuzz.sh --list            one target name per line
 #   scripts/fuzz.sh TARGET SECONDS    build and run one target
-#   scripts/fuzz.sh [SECONDS]         every target in turn (default 30 s each)
+#   scripts/fuzz.sh [SECONDS]         every target (default 30 s each), FUZZ_JOBS (2) at a time
 #
 # Exits non-zero on a crash, a leak, a timeout or running out of memory
 # (libFuzzer's own verdicts); the input that did it is left in
@@ -76,9 +76,9 @@ case "${1:-}" in
   --list) names ;;
   -h|--help) sed -n 2,13p "$0" | sed 's/^# \{0,1\}//' ;;
   "" | [0-9]*)
-    seconds="${1:-30}"; status=0
-    for name in $(names); do run "$name" "$seconds" || status=1; done
-    exit "$status" ;;
+    # Two at a time: a build or a run keeps one core busy.
+    seconds="${1:-30}"
+    names | xargs -P "${FUZZ_JOBS:-2}" -I{} "$0" {} "$seconds" ;;
   *) [ -n "${2:-}" ] || { echo "usage: scripts/fuzz.sh TARGET SECONDS"; exit 2; }
      run "$1" "$2" ;;
 esac

@@ -6,6 +6,7 @@
 # audit verify) work as documented; SIGTERM exits 0 with the audit chain intact.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/await-port.sh
 bin="${STREAMD_BIN:-$(swift build --show-bin-path)/streamd}"
 [ -x "$bin" ] || swift build --product streamd >/dev/null
 work="$(mktemp -d)"
@@ -18,9 +19,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"
   --jwt-key "interop:ES256:$work/interop-public.pem" --audit-log "$work/audit.jsonl" \
   --log-format json >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "server did not start:"; cat "$work/server.log"; exit 1; }
-port="$(cat "$work/port")"
+port="$(await_port "$work/port" "$work/server.log")"
 token="$("$bin" token issue --sub acct-1 --role trader --ttl 10m --key "$work/interop-private.pem" --kid interop)"
 
 # With a producer token it also checks permessage-deflate (on by default in websockets), both ways.
@@ -48,9 +47,7 @@ start_server() {
     --jwt-key "interop:ES256:$work/interop-public.pem" --audit-log "$work/audit2.jsonl" --data-dir "$work/streams" \
     --log-format json >>"$work/server2.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-  [ -s "$work/port" ] || { echo "server did not start:"; cat "$work/server2.log"; exit 1; }
-  port="$(cat "$work/port")"
+  port="$(await_port "$work/port" "$work/server2.log")"
 }
 start_server
 "$bin" token issue --sub feed --role producer --ttl 10m --key "$work/interop-private.pem" --kid interop >"$work/publisher.token"

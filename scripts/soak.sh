@@ -2,6 +2,7 @@
 # Soak: starts a streamd and runs `streamd bench soak` against it. See --help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/await-port.sh
 
 usage() {
   cat <<'EOF'
@@ -46,9 +47,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   --jwt-key "soak:ES256:$work/soak-public.pem" --policies policies-bench --audit-log "$work/audit.jsonl" \
   --log-format json >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "soak: server did not start:"; cat "$work/server.log"; exit 1; }
-port="$(cat "$work/port")"
+port="$(await_port "$work/port" "$work/server.log")"
 issue() { "$bin" token issue --policies policies-bench --key "$work/soak-private.pem" --kid soak --ttl 24h "$@"; }
 issue --sub soak --role bench-subscriber >"$work/sub.token"
 issue --sub soak-feed --role bench-publisher >"$work/pub.token"

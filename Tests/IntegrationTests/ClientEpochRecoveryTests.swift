@@ -54,10 +54,7 @@ final class ClientEpochRecoveryTests: XCTestCase {
         let proxy = try BlackholeProxy(targetPort: server.port)
         defer { proxy.close() }
         let recorder = EventRecorder()
-        let client = StreamConnection(configuration: StreamClientConfiguration(
-            url: "wss://127.0.0.1:\(proxy.port)/ws", token: TestServer.token(sub: "acct-1"), caPath: server.caPath,
-            channels: ["signal:*"], heartbeatInterval: 0.5, connectTimeout: 2,
-            backoff: BackoffPolicy(initial: 0.05, cap: 0.2)), onEvent: recorder.record)
+        let client = proxy.quickClient(of: server, channels: ["signal:*"], recorder: recorder)
         client.start()
         defer { client.stop() }
         XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "subscribed") == 1 }, "\(recorder.summary)")

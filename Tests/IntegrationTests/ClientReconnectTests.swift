@@ -133,10 +133,7 @@ final class ClientReconnectTests: XCTestCase {
         let proxy = try BlackholeProxy(targetPort: server.port)
         defer { proxy.close() }
         let recorder = EventRecorder()
-        let client = StreamConnection(configuration: StreamClientConfiguration(
-            url: "wss://127.0.0.1:\(proxy.port)/ws", token: TestServer.token(sub: "acct-1"), caPath: server.caPath,
-            channels: ["order:acct-1"], heartbeatInterval: 0.5, connectTimeout: 2,
-            backoff: BackoffPolicy(initial: 0.05, cap: 0.2)), onEvent: recorder.record)
+        let client = proxy.quickClient(of: server, channels: ["order:acct-1"], recorder: recorder)
         client.start()
         defer { client.stop() }
         XCTAssertTrue(TestServer.eventually(10) { recorder.count(of: "subscribed") == 1 }, "\(recorder.summary)")
@@ -261,6 +258,17 @@ enum LoopbackSocket {
 
 /// A TCP proxy to the test server that can stop forwarding in both
 /// directions while keeping every socket open: a link that died silently.
+extension BlackholeProxy {
+    /// A client of acct-1 through this proxy, quick to find a dead link (a
+    /// 0.5 s heartbeat, a 2 s connect timeout) and quick to come back.
+    func quickClient(of server: TestServer, channels: [String], recorder: EventRecorder) -> StreamConnection {
+        StreamConnection(configuration: StreamClientConfiguration(
+            url: "wss://127.0.0.1:\(port)/ws", token: TestServer.token(sub: "acct-1"), caPath: server.caPath,
+            channels: channels, heartbeatInterval: 0.5, connectTimeout: 2,
+            backoff: BackoffPolicy(initial: 0.05, cap: 0.2)), onEvent: recorder.record)
+    }
+}
+
 final class BlackholeProxy: @unchecked Sendable {
     let port: UInt16
     private let listenFD: Int32

@@ -19,6 +19,15 @@ final class TLSConnectionTests: XCTestCase {
         fixture.cleanUp()
     }
 
+    /// A second handshake that offers `session` for resumption.
+    private func resumedPair(_ session: TLSSession, client context: TLSContext) throws
+        -> (client: TLSConnection, server: TLSConnection, results: (client: TLSHandshakeResult, server: TLSHandshakeResult)) {
+        let client = try TLSConnection(clientContext: context, serverName: "localhost")
+        client.setSession(session)
+        let server = try TLSConnection(serverContext: serverContext)
+        return (client, server, wire.handshake(client: client, server: server))
+    }
+
     private func connectedPair(
         serverName: String = "localhost", client context: TLSContext? = nil, wire: Wire? = nil
     ) throws -> (client: TLSConnection, server: TLSConnection) {
@@ -101,10 +110,7 @@ final class TLSConnectionTests: XCTestCase {
         _ = Wire.readAll(first, into: &received)
         let session = try XCTUnwrap(first.session, "no resumable session after the ticket")
 
-        let second = try TLSConnection(clientContext: clientContext, serverName: "localhost")
-        second.setSession(session)
-        let secondServer = try TLSConnection(serverContext: serverContext)
-        let results = wire.handshake(client: second, server: secondServer)
+        let (second, secondServer, results) = try resumedPair(session, client: clientContext)
         XCTAssertTrue(results.client.isComplete && results.server.isComplete)
         XCTAssertTrue(second.sessionWasReused)
         XCTAssertTrue(secondServer.sessionWasReused)
@@ -116,10 +122,7 @@ final class TLSConnectionTests: XCTestCase {
         let (first, _) = try connectedPair(client: tls12)
         let session = try XCTUnwrap(first.session)
 
-        let second = try TLSConnection(clientContext: tls12, serverName: "localhost")
-        second.setSession(session)
-        let secondServer = try TLSConnection(serverContext: serverContext)
-        let results = wire.handshake(client: second, server: secondServer)
+        let (second, secondServer, results) = try resumedPair(session, client: tls12)
         XCTAssertTrue(results.client.isComplete && results.server.isComplete)
         XCTAssertTrue(second.sessionWasReused)
         XCTAssertTrue(secondServer.sessionWasReused)
