@@ -5,11 +5,6 @@ public struct EntitlementError: Error, Sendable, Equatable {
     public let reason: String
     public let message: String
 
-    public init(reason: String, message: String) {
-        self.reason = reason
-        self.message = message
-    }
-
     static func unknownRole(_ role: String) -> EntitlementError {
         EntitlementError(reason: "unknown_role", message: "the token's role \(String(reflecting: role)) is not defined by the policy")
     }

@@ -12,12 +12,6 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable, Equatable {
     public let field: String
     public let problem: String
 
-    public init(file: String, field: String, problem: String) {
-        self.file = file
-        self.field = field
-        self.problem = problem
-    }
-
     /// `policies/roles.json: roles.trader.subscribe[2]: "tick:**" is not a valid channel pattern (...)`
     public var description: String {
         field.isEmpty ? "\(file): \(problem)" : "\(file): \(field): \(problem)"

@@ -101,8 +101,7 @@ extension BenchRunner {
     func runHandshakes() throws -> BenchResult {
         var result = BenchResult(scenario: .handshakes)
         let pools = zip(group.loops, shares(of: settings.concurrency)).map { loop, workers in
-            HandshakePool(loop: loop, endpoint: target.endpoint, context: context, token: target.token, workers: workers,
-                          offerCompression: settings.compression)
+            HandshakePool(dialer: dialer(on: loop), workers: workers)
         }
         defer { _ = ask(pools) { $0.closeAll() } }
         let server0 = sampleServer()

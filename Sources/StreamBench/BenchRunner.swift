@@ -63,21 +63,6 @@ public final class BenchRunner: @unchecked Sendable {
 
     // MARK: Loops
 
-    /// Runs `body` on each worker's loop and waits for all the answers.
-    func ask<W: LoopConfined, T: Sendable>(_ workers: [W], _ body: @escaping @Sendable (W) -> T) -> [T] {
-        let answers = Answers<T>(count: workers.count)
-        let done = DispatchGroup()
-        for (index, worker) in workers.enumerated() {
-            done.enter()
-            worker.loop.execute {
-                answers.set(index, body(worker))
-                done.leave()
-            }
-        }
-        done.wait()
-        return answers.values()
-    }
-
     /// `total` split over the loops, the first ones taking the remainder.
     func shares(of total: Int) -> [Int] {
         let loops = group.loops.count
@@ -111,11 +96,15 @@ public final class BenchRunner: @unchecked Sendable {
 
     // MARK: Opening subscribers
 
+    /// How `loop`'s subscriber or handshake connections are made.
+    func dialer(on loop: EventLoop) -> Dialer {
+        Dialer(loop: loop, endpoint: target.endpoint, context: context, token: target.token, offerCompression: settings.compression)
+    }
+
     func makePools(_ total: Int) -> [SubscriberPool] {
         let inFlight = shares(of: max(settings.openConcurrency, group.loops.count))
         return zip(group.loops, zip(shares(of: total), inFlight)).map { loop, share in
-            SubscriberPool(loop: loop, endpoint: target.endpoint, context: context, token: target.token,
-                           channel: settings.channel, target: share.0, inFlightLimit: share.1, offerCompression: settings.compression)
+            SubscriberPool(dialer: dialer(on: loop), channel: settings.channel, target: share.0, inFlightLimit: share.1)
         }
     }
 
@@ -164,6 +153,21 @@ public final class BenchRunner: @unchecked Sendable {
 /// A worker that lives on one loop and is reached through `loop.execute`.
 protocol LoopConfined: AnyObject, Sendable {
     var loop: EventLoop { get }
+}
+
+/// Runs `body` on each worker's loop and waits for all the answers.
+func ask<W: LoopConfined, T: Sendable>(_ workers: [W], _ body: @escaping @Sendable (W) -> T) -> [T] {
+    let answers = Answers<T>(count: workers.count)
+    let done = DispatchGroup()
+    for (index, worker) in workers.enumerated() {
+        done.enter()
+        worker.loop.execute {
+            answers.set(index, body(worker))
+            done.leave()
+        }
+    }
+    done.wait()
+    return answers.values()
 }
 
 extension SubscriberPool: LoopConfined {}

@@ -6,25 +6,17 @@ import TLS
 /// handshake, upgrades, waits for `welcome`, closes, and starts over until
 /// the deadline. Confined to its loop.
 final class HandshakePool: BenchConnectionDelegate, @unchecked Sendable {
-    let loop: EventLoop
-    private let scratch = LoopScratch()
-    private let endpoint: StreamEndpoint
-    private let context: TLSContext
-    private let token: String
+    private let dialer: Dialer
+    var loop: EventLoop { dialer.loop }
     private let workers: Int
-    private let offerCompression: Bool
     private var running = false
     private var live: [ObjectIdentifier: BenchConnection] = [:]
     private var stats = HandshakeStats()
     private var progressCount: UInt64 = 0
     private var progressHistogram = LatencyHistogram()
 
-    init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, workers: Int, offerCompression: Bool = false) {
-        self.loop = loop
-        self.offerCompression = offerCompression
-        self.endpoint = endpoint
-        self.context = context
-        self.token = token
+    init(dialer: Dialer, workers: Int) {
+        self.dialer = dialer
         self.workers = workers
     }
 
@@ -57,8 +49,7 @@ final class HandshakePool: BenchConnectionDelegate, @unchecked Sendable {
     private func launch() {
         guard running, stats.fatal == nil else { return }
         do {
-            let connection = try BenchConnection(loop: loop, scratch: scratch, endpoint: endpoint, context: context,
-                                                 token: token, offerCompression: offerCompression, delegate: self)
+            let connection = try dialer.connection(delegate: self)
             live[ObjectIdentifier(connection)] = connection
             connection.start(timeoutSeconds: 10)
         } catch {

@@ -7,17 +7,13 @@ import TLS
 /// each one again, a share of them resuming with `since` from the last seq
 /// they saw. Confined to its loop; the runner reaches it through `loop.execute`.
 final class SoakPool: BenchConnectionDelegate, @unchecked Sendable {
-    let loop: EventLoop
-    private let scratch = LoopScratch()
-    private let endpoint: StreamEndpoint
-    private let context: TLSContext
-    private let token: String
+    private let dialer: Dialer
+    var loop: EventLoop { dialer.loop }
     private let channel: String
     private let target: Int
     private let inFlightLimit: Int
     private let churnPerSecond: Double
     private let sinceShare: Double
-    private let offerCompression: Bool
 
     /// Where a reopened connection resumes (seq 0: a fresh subscription).
     struct Position { var seq: Int64 = 0; var epoch: String? }
@@ -38,18 +34,13 @@ final class SoakPool: BenchConnectionDelegate, @unchecked Sendable {
     private var denied: String?
     private var counters = SoakCounters()
 
-    init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, channel: String, target: Int,
-         inFlightLimit: Int, churnPerSecond: Double, sinceShare: Double, offerCompression: Bool) {
-        self.loop = loop
-        self.endpoint = endpoint
-        self.context = context
-        self.token = token
+    init(dialer: Dialer, channel: String, target: Int, inFlightLimit: Int, churnPerSecond: Double, sinceShare: Double) {
+        self.dialer = dialer
         self.channel = channel
         self.target = target
         self.inFlightLimit = max(1, inFlightLimit)
         self.churnPerSecond = churnPerSecond
         self.sinceShare = sinceShare
-        self.offerCompression = offerCompression
     }
 
     // MARK: Commands from the runner (on the loop)
@@ -119,8 +110,7 @@ final class SoakPool: BenchConnectionDelegate, @unchecked Sendable {
     private func startMore() {
         while running, fatal == nil, connecting < inFlightLimit, let position = owed.popLast() {
             do {
-                let connection = try BenchConnection(loop: loop, scratch: scratch, endpoint: endpoint, context: context,
-                                                     token: token, offerCompression: offerCompression, delegate: self)
+                let connection = try dialer.connection(delegate: self)
                 connection.lastSeq = position.seq
                 let id = ObjectIdentifier(connection)
                 live[id] = connection

@@ -75,11 +75,11 @@ public final class SoakRunner: @unchecked Sendable {
         }
         let loops = group.loops.count
         let pools = group.loops.enumerated().map { index, loop in
-            SoakPool(loop: loop, endpoint: target.endpoint, context: context, token: target.token, channel: settings.channel,
+            SoakPool(dialer: Dialer(loop: loop, endpoint: target.endpoint, context: context, token: target.token,
+                                    offerCompression: settings.compression), channel: settings.channel,
                      target: settings.connections / loops + (index < settings.connections % loops ? 1 : 0),
                      inFlightLimit: max(1, settings.openConcurrency / loops),
-                     churnPerSecond: settings.churnPerSecond / Double(loops), sinceShare: settings.sinceShare,
-                     offerCompression: settings.compression)
+                     churnPerSecond: settings.churnPerSecond / Double(loops), sinceShare: settings.sinceShare)
         }
         defer {
             _ = ask(pools) { $0.closeAll() }
@@ -217,20 +217,6 @@ public final class SoakRunner: @unchecked Sendable {
         throw BenchError("the publisher connection did not open within 30 s")
     }
 
-    /// Runs `body` on each worker's loop and waits for all the answers.
-    private func ask<W: LoopConfined, T: Sendable>(_ workers: [W], _ body: @escaping @Sendable (W) -> T) -> [T] {
-        let answers = Answers<T>(count: workers.count)
-        let done = DispatchGroup()
-        for (index, worker) in workers.enumerated() {
-            done.enter()
-            worker.loop.execute {
-                answers.set(index, body(worker))
-                done.leave()
-            }
-        }
-        done.wait()
-        return answers.values()
-    }
 }
 
 extension SoakPool: LoopConfined {}

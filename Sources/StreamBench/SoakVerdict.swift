@@ -29,10 +29,6 @@ public struct SoakVerdict: Sendable, Equatable {
     public struct RSSPoint: Sendable, Equatable {
         public var seconds: Double
         public var bytes: Double
-        public init(seconds: Double, bytes: Double) {
-            self.seconds = seconds
-            self.bytes = bytes
-        }
     }
 
     /// MiB per minute of the fitted line (nil: fewer than 3 samples after the warm-up).

@@ -6,16 +6,12 @@ import TLS
 /// time), subscribes each to the bench channel, and counts what arrives.
 /// Confined to its loop; the runner reaches it only through `loop.execute`.
 final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
-    let loop: EventLoop
-    private let scratch = LoopScratch()
-    private let endpoint: StreamEndpoint
-    private let context: TLSContext
-    private let token: String
+    private let dialer: Dialer
+    var loop: EventLoop { dialer.loop }
     private let channel: String
     private let target: Int
     private let inFlightLimit: Int
     private let timeoutSeconds: Double
-    private let offerCompression: Bool
 
     private var live: [ObjectIdentifier: BenchConnection] = [:]
     private var started = 0
@@ -32,17 +28,12 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
     private var stats = WindowStats()
     private var progress = ProgressCounters()
 
-    init(loop: EventLoop, endpoint: StreamEndpoint, context: TLSContext, token: String, channel: String,
-         target: Int, inFlightLimit: Int, timeoutSeconds: Double = 30, offerCompression: Bool = false) {
-        self.loop = loop
-        self.endpoint = endpoint
-        self.context = context
-        self.token = token
+    init(dialer: Dialer, channel: String, target: Int, inFlightLimit: Int, timeoutSeconds: Double = 30) {
+        self.dialer = dialer
         self.channel = channel
         self.target = target
         self.inFlightLimit = max(1, inFlightLimit)
         self.timeoutSeconds = timeoutSeconds
-        self.offerCompression = offerCompression
     }
 
     // MARK: Commands from the runner (on the loop)
@@ -80,8 +71,7 @@ final class SubscriberPool: BenchConnectionDelegate, @unchecked Sendable {
         while fatal == nil, started < target, started - opened - failedToOpen < inFlightLimit {
             started += 1
             do {
-                let connection = try BenchConnection(loop: loop, scratch: scratch, endpoint: endpoint, context: context,
-                                                     token: token, offerCompression: offerCompression, delegate: self)
+                let connection = try dialer.connection(delegate: self)
                 live[ObjectIdentifier(connection)] = connection
                 connection.start(timeoutSeconds: timeoutSeconds)
             } catch {

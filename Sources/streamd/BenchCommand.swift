@@ -88,49 +88,26 @@ enum BenchCommand {
         if arguments.first == "soak" || arguments.first == "--scenario" && arguments.dropFirst().first == "soak" {
             return SoakCommand.run(Array(arguments.drop { $0 == "soak" || $0 == "--scenario" }))
         }
-        var reader = ArgumentReader(arguments)
-        var options = ClientOptions(defaultURL: "wss://127.0.0.1:8443/ws")
-        var publisher = ClientOptions(defaultURL: "")
         var settings = BenchSettings(threads: EventLoopGroup.availableCores)
-        let target: BenchTarget
-        let probe: ServerProbe
-        do {
-            while let flag = reader.nextFlag() {
-                if try options.take(flag, from: &reader) { continue }
-                if try settings.take(flag, value: { try reader.value(for: flag) }) { continue }
-                switch flag {
-                case "-h", "--help": print(help); return 0
-                case "--publisher-token": publisher.token = try reader.value(for: flag)
-                case "--publisher-token-file": publisher.tokenFile = try reader.value(for: flag)
-                default: throw ArgumentReader.UsageError("unknown option \(flag)")
-                }
-            }
+        var flags = BenchFlags()
+        var parsed: (target: BenchTarget, probe: ServerProbe)?
+        let status = CommandOutput.running("streamd bench", help: help) {
+            var reader = ArgumentReader(arguments)
+            guard try flags.read(&reader, settings: { try settings.take($0, value: $1) }) else { print(help); return 0 }
             switch reader.positionals.count {
             case 0: break
             case 1: try settings.setScenario(reader.positionals[0])
             default: throw ArgumentReader.UsageError("expected one scenario, got \(reader.positionals.joined(separator: " "))")
             }
-            let endpoint: StreamEndpoint
-            do {
-                endpoint = try StreamEndpoint(url: options.url)
-            } catch {
-                throw ArgumentReader.UsageError("bad --url: \(error.description)")
-            }
-            let token = try options.bearer()
-            let publisherToken = publisher.token == nil && publisher.tokenFile == nil ? token : try publisher.bearer()
-            target = BenchTarget(endpoint: endpoint, token: token, publisherToken: publisherToken, caPath: options.caPath)
+            let target = try flags.target()
             if let pid = settings.serverPID {
-                probe = .process(pid)
+                parsed = (target, .process(pid))
             } else {
-                probe = settings.scrapeMetrics ? .metrics(endpoint, caPath: options.caPath) : .none
+                parsed = (target, settings.scrapeMetrics ? .metrics(target.endpoint, caPath: target.caPath) : .none)
             }
-        } catch let problem as ArgumentReader.UsageError {
-            return CommandOutput.usageError("streamd bench: \(problem)", help: help)
-        } catch let problem as BenchSettings.SettingError {
-            return CommandOutput.usageError("streamd bench: \(problem)", help: help)
-        } catch {
-            return CommandOutput.failure("streamd bench: \(error)")
+            return 0
         }
+        guard let (target, probe) = parsed else { return status }
 
         signal(SIGPIPE, SIG_IGN)
         let progress = ProgressWriter()

@@ -1,4 +1,5 @@
 import Foundation
+import StreamBench
 
 /// How every subcommand ends: a usage problem prints what was wrong and the
 /// help (exit 2), any other failure its message (exit 1).
@@ -20,6 +21,8 @@ enum CommandOutput {
         do {
             return try body()
         } catch let problem as ArgumentReader.UsageError {
+            return usageError("\(name): \(problem)", help: help)
+        } catch let problem as BenchSettings.SettingError {
             return usageError("\(name): \(problem)", help: help)
         } catch {
             return failure("\(failureName ?? name): \(error)")

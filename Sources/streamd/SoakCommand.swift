@@ -67,42 +67,20 @@ enum SoakCommand {
     """
 
     static func run(_ arguments: [String]) -> Int32 {
-        var reader = ArgumentReader(arguments)
-        var options = ClientOptions(defaultURL: "wss://127.0.0.1:8443/ws")
-        var publisher = ClientOptions(defaultURL: "")
         var settings = SoakSettings(threads: EventLoopGroup.availableCores)
-        let target: BenchTarget
-        do {
-            while let flag = reader.nextFlag() {
-                if try options.take(flag, from: &reader) { continue }
-                if try settings.take(flag, value: { try reader.value(for: flag) }) { continue }
-                switch flag {
-                case "-h", "--help": print(help); return 0
-                case "--publisher-token": publisher.token = try reader.value(for: flag)
-                case "--publisher-token-file": publisher.tokenFile = try reader.value(for: flag)
-                default: throw ArgumentReader.UsageError("unknown option \(flag)")
-                }
-            }
+        var flags = BenchFlags()
+        var parsed: BenchTarget?
+        let status = CommandOutput.running("streamd bench soak", help: help) {
+            var reader = ArgumentReader(arguments)
+            guard try flags.read(&reader, settings: { try settings.take($0, value: $1) }) else { print(help); return 0 }
             guard reader.positionals.isEmpty else {
                 throw ArgumentReader.UsageError("unexpected argument \(reader.positionals.joined(separator: " "))")
             }
             guard settings.serverPID != nil else { throw ArgumentReader.UsageError("soak needs --server-pid (it reads /proc/PID)") }
-            let endpoint: StreamEndpoint
-            do {
-                endpoint = try StreamEndpoint(url: options.url)
-            } catch {
-                throw ArgumentReader.UsageError("bad --url: \(error.description)")
-            }
-            let token = try options.bearer()
-            let publisherToken = publisher.token == nil && publisher.tokenFile == nil ? token : try publisher.bearer()
-            target = BenchTarget(endpoint: endpoint, token: token, publisherToken: publisherToken, caPath: options.caPath)
-        } catch let problem as ArgumentReader.UsageError {
-            return CommandOutput.usageError("streamd bench soak: \(problem)", help: help)
-        } catch let problem as BenchSettings.SettingError {
-            return CommandOutput.usageError("streamd bench soak: \(problem)", help: help)
-        } catch {
-            return CommandOutput.failure("streamd bench soak: \(error)")
+            parsed = try flags.target()
+            return 0
         }
+        guard let target = parsed else { return status }
 
         signal(SIGPIPE, SIG_IGN)
         do {
