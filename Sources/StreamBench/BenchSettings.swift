@@ -58,12 +58,7 @@ public struct BenchSettings: Sendable, Equatable {
         switch flag {
         case "--scenario": try setScenario(try value())
         case "--subscribers": subscribers = try Self.count(flag, try value())
-        case "--channel":
-            let name = try value()
-            guard name.hasPrefix("tick:"), name.count > 5, !name.contains("*") else {
-                throw SettingError("--channel must be one exact tick: channel, e.g. tick:BENCH (got '\(name)')")
-            }
-            channel = name
+        case "--channel": channel = try Self.tickChannel(try value(), example: "tick:BENCH")
         case "--rate": rate = try Self.positive(flag, try value())
         case "--rates":
             let text = try value()
@@ -78,10 +73,7 @@ public struct BenchSettings: Sendable, Equatable {
         case "--connections": connections = try Self.count(flag, try value())
         case "--threads": threads = try Self.count(flag, try value())
         case "--open-concurrency": openConcurrency = try Self.count(flag, try value())
-        case "--server-pid":
-            let text = try value()
-            guard let pid = Int32(text), pid > 0 else { throw SettingError("--server-pid expects a process id, got '\(text)'") }
-            serverPID = pid
+        case "--server-pid": serverPID = try Self.processID(try value())
         case "--max-p99": maximumP99Seconds = try Self.seconds(flag, try value())
         case "--min-delivery":
             let ratio = try Self.positive(flag, try value())
@@ -99,6 +91,20 @@ public struct BenchSettings: Sendable, Equatable {
         default: return false
         }
         return true
+    }
+
+    /// `--channel`: one exact tick channel (the bench publishes ticks).
+    static func tickChannel(_ name: String, example: String) throws(SettingError) -> String {
+        guard name.hasPrefix("tick:"), name.count > 5, !name.contains("*") else {
+            throw SettingError("--channel must be one exact tick: channel, e.g. \(example) (got '\(name)')")
+        }
+        return name
+    }
+
+    /// `--server-pid`: a process whose /proc entry the bench reads.
+    static func processID(_ text: String) throws(SettingError) -> Int32 {
+        guard let pid = Int32(text), pid > 0 else { throw SettingError("--server-pid expects a process id, got '\(text)'") }
+        return pid
     }
 
     /// Well under the bench connections' 1 MiB message limit and the server's default.

@@ -47,12 +47,7 @@ public struct SoakSettings: Sendable, Equatable {
             guard share <= 1 else { throw BenchSettings.SettingError("--since-share is a share from 0 to 1, e.g. 0.5") }
             sinceShare = share
         case "--publish-rate": publishRate = try S.positive(flag, try value())
-        case "--channel":
-            let name = try value()
-            guard name.hasPrefix("tick:"), name.count > 5, !name.contains("*") else {
-                throw BenchSettings.SettingError("--channel must be one exact tick: channel, e.g. tick:SOAK (got '\(name)')")
-            }
-            channel = name
+        case "--channel": channel = try S.tickChannel(try value(), example: "tick:SOAK")
         case "--sample-interval": sampleInterval = try S.seconds(flag, try value())
         case "--max-rss-slope": maxSlopeMiBPerMinute = try Self.nonNegative(flag, try value())
         case "--rss-noise": noiseMiB = try Self.nonNegative(flag, try value())
@@ -60,10 +55,7 @@ public struct SoakSettings: Sendable, Equatable {
         case "--settle": settleSeconds = try S.seconds(flag, try value())
         case "--threads": threads = try S.count(flag, try value())
         case "--open-concurrency": openConcurrency = try S.count(flag, try value())
-        case "--server-pid":
-            let text = try value()
-            guard let pid = Int32(text), pid > 0 else { throw BenchSettings.SettingError("--server-pid expects a process id, got '\(text)'") }
-            serverPID = pid
+        case "--server-pid": serverPID = try S.processID(try value())
         case "--compression": compression = true
         default: return false
         }

@@ -13,16 +13,9 @@
 public struct SoakVerdict: Sendable, Equatable {
     public struct Thresholds: Sendable, Equatable {
         public var warmupSeconds: Double
-        public var maxSlopeMiBPerMinute: Double
-        public var noiseMiB: Double
-        public var fdTolerance: Int
-
-        public init(warmupSeconds: Double, maxSlopeMiBPerMinute: Double = 2, noiseMiB: Double = 8, fdTolerance: Int = 4) {
-            self.warmupSeconds = warmupSeconds
-            self.maxSlopeMiBPerMinute = maxSlopeMiBPerMinute
-            self.noiseMiB = noiseMiB
-            self.fdTolerance = fdTolerance
-        }
+        public var maxSlopeMiBPerMinute: Double = 2
+        public var noiseMiB: Double = 8
+        public var fdTolerance = 4
     }
 
     /// RSS at one moment of the soak phase (seconds since it started).
