@@ -9,12 +9,18 @@
 /// (a token needs little, a policy file more), and every error carries its
 /// line and column.
 public struct JSONReader {
-    private let bytes: [UInt8]
-    private let maximumDepth: Int
-    private var index = 0
-    private var depth = 0
+    let bytes: [UInt8]
+    let maximumDepth: Int
+    var index = 0
+    var depth = 0
+    /// The names of the objects open in a skip (`JSONReader+Skip.swift`),
+    /// innermost last, to refuse a duplicate without building the object.
+    var openNames: [SkippedName] = []
 
-    private init(bytes: [UInt8], maximumDepth: Int) {
+    /// A reader positioned at the start of `bytes` (no byte order mark), for
+    /// reading without building (`JSONReader+Skip.swift`); `parse` reads a
+    /// whole document.
+    public init(_ bytes: [UInt8], maximumDepth: Int) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
     }
@@ -26,7 +32,7 @@ public struct JSONReader {
     /// editors add one).
     public static func parse(_ bytes: [UInt8], maximumDepth: Int,
                              allowingByteOrderMark: Bool = false) throws(JSONSyntaxError) -> JSONValue {
-        var reader = JSONReader(bytes: bytes, maximumDepth: maximumDepth)
+        var reader = JSONReader(bytes, maximumDepth: maximumDepth)
         if allowingByteOrderMark, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         reader.skipWhitespace()
         let value = try reader.readValue()
@@ -37,7 +43,7 @@ public struct JSONReader {
 
     /// Line and column (1-based, in bytes) of the current position; only
     /// computed when something is wrong.
-    private func error(_ message: String) -> JSONSyntaxError {
+    func error(_ message: String) -> JSONSyntaxError {
         var line = 1
         var lineStart = 0
         for i in 0..<min(index, bytes.count) where bytes[i] == UInt8(ascii: "\n") {
@@ -47,13 +53,13 @@ public struct JSONReader {
         return JSONSyntaxError(line: line, column: index - lineStart + 1, message: message)
     }
 
-    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+    var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
     }
 
-    private mutating func expect(_ literal: StaticString) throws(JSONSyntaxError) {
+    mutating func expect(_ literal: StaticString) throws(JSONSyntaxError) {
         let count = literal.utf8CodeUnitCount
         for offset in 0..<count {
             guard current == literal.utf8Start[offset] else { throw error("expected '\(literal)'") }
@@ -75,7 +81,7 @@ public struct JSONReader {
         }
     }
 
-    private mutating func enter() throws(JSONSyntaxError) {
+    mutating func enter() throws(JSONSyntaxError) {
         depth += 1
         guard depth <= maximumDepth else { throw error("nested deeper than \(maximumDepth) levels") }
     }
@@ -132,7 +138,7 @@ public struct JSONReader {
 
     /// Runs without escapes are validated as UTF-8 and copied whole; only a
     /// string with escapes is assembled byte by byte.
-    private mutating func readString() throws(JSONSyntaxError) -> String {
+    mutating func readString() throws(JSONSyntaxError) -> String {
         index += 1  // opening quote
         let start = index
         var escaped: [UInt8]?
@@ -164,12 +170,12 @@ public struct JSONReader {
         }
     }
 
-    private mutating func invalidUTF8(at start: Int) -> JSONSyntaxError {
+    mutating func invalidUTF8(at start: Int) -> JSONSyntaxError {
         index = start
         return error("string is not valid UTF-8")
     }
 
-    private mutating func readEscape() throws(JSONSyntaxError) -> Unicode.Scalar {
+    mutating func readEscape() throws(JSONSyntaxError) -> Unicode.Scalar {
         guard let byte = current else { throw error("unterminated escape") }
         index += 1
         switch byte {
@@ -225,36 +231,48 @@ public struct JSONReader {
         return index - from
     }
 
+    private mutating func readNumber() throws(JSONSyntaxError) -> JSONNumber {
+        let start = index
+        try skipNumber()
+        return JSONNumber(literal: String(decoding: bytes[start..<index], as: UTF8.self))
+    }
+
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and within
     /// Double's range (as Foundation, so every reader agrees on `1e400`).
-    private mutating func readNumber() throws(JSONSyntaxError) -> JSONNumber {
+    mutating func skipNumber() throws(JSONSyntaxError) {
         let start = index
         if current == UInt8(ascii: "-") { index += 1 }
         let intStart = index
         guard digits() > 0 else { throw error("expected a digit") }
-        if bytes[intStart] == UInt8(ascii: "0") && index - intStart > 1 {
+        let integerDigits = index - intStart
+        if bytes[intStart] == UInt8(ascii: "0") && integerDigits > 1 {
             index = intStart
             throw error("leading zeros are not allowed in numbers")
         }
-        var isInteger = true
         if current == UInt8(ascii: ".") {
-            isInteger = false
             index += 1
             guard digits() > 0 else { throw error("expected a digit after '.'") }
         }
+        var exponent = 0
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
-            isInteger = false
             index += 1
-            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
-            guard digits() > 0 else { throw error("expected a digit in the exponent") }
+            var sign = 1
+            if current == UInt8(ascii: "+") { index += 1 } else if current == UInt8(ascii: "-") { sign = -1; index += 1 }
+            let exponentStart = index
+            while let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                exponent = min(exponent * 10 + Int(byte - UInt8(ascii: "0")), 1_000_000)
+                index += 1
+            }
+            guard index > exponentStart else { throw error("expected a digit in the exponent") }
+            exponent *= sign
         }
-        let literal = String(decoding: bytes[start..<index], as: UTF8.self)
-        // Integers of up to 18 digits always fit; only longer ones and
-        // fractions need the conversion to find out.
-        if !isInteger || index - intStart > 18 {
+        // Below 10^308 (fewer than 309 digits before the point, counting the
+        // exponent) a number is finite; only beyond that does the conversion
+        // have to find out, without allocating for the numbers that matter.
+        if integerDigits + max(exponent, 0) > 308 {
+            let literal = String(decoding: bytes[start..<index], as: UTF8.self)
             guard let value = Double(literal), value.isFinite else { throw error("number out of range") }
         }
-        return JSONNumber(literal: literal)
     }
 }
 

@@ -42,6 +42,22 @@ final class PublishSkimTests: XCTestCase {
         }
     }
 
+    /// The fast path reads through the strict reader, so it refuses what
+    /// the reader refuses at any depth, as the general path does (it once
+    /// forwarded the first four as written).
+    func testWhatTheReaderRefusesAnywhereGoesToTheGeneralPath() {
+        for text in [
+            #"{"type":"publish","data":{"a":{"b":1,"b":2}}}"#,  // duplicate key nested in data
+            #"{"type":"publish","data":[{"b":1,"b":2}]}"#,
+            #"{"type":"publish","data":{"v":1e400}}"#,          // beyond Double's range
+            #"{"type":"publish","data":{"v":"\ud800"}}"#,      // unpaired surrogate
+            #"{"type":"publish","data":{"a":1,"\u0061":2}}"#,  // the same name, escaped
+        ] {
+            XCTAssertNil(skim(text), text)
+            guard case .failure = ClientRequest.parse(Array(text.utf8)) else { return XCTFail("the general path read \(text)") }
+        }
+    }
+
     func testNeverAcceptsWhatRFC8259Refuses() {
         let valid = ["0", "-0", "1", "-12", "1.5", "1e5", "1E+5", "1e-5", "true", "false", "null", "\"\"", "\"a\"",
                      "\"\\u00e9\"", "\"\\/\"", "\"é\"", "[]", "{}", "[[[[]]]]", "{\"a\":[{}]}", "[1, 2 ,3]"]

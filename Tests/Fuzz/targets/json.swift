@@ -4,12 +4,14 @@ import Foundation
 // whatever the reader accepts, Foundation accepts too, with the same
 // structure, strings and (within rounding) numbers. Foundation may accept
 // more (trailing commas, duplicate keys); the reader must never crash.
-// Foundation drops U+FEFF inside strings (it reads it as a byte order mark
+// Reading without building (skipValue) decides as parse does, with the
+// same error. Foundation drops U+FEFF inside strings (it reads it as a byte order mark
 // wherever it is); the reader keeps it, as RFC 8259 says, so strings and
 // names are compared without it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    precondition(skipped(bytes) == parsed(bytes), "reading without building and parse disagree on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
     let value: JSONValue
     do {
         value = try JSONReader.parse(bytes, maximumDepth: 512, allowingByteOrderMark: true)
@@ -25,6 +27,27 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     precondition(same(value, oracle), "the reader and Foundation disagree on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
     return 0
+}
+
+private func parsed(_ bytes: [UInt8]) -> JSONSyntaxError? {
+    do {
+        _ = try JSONReader.parse(bytes, maximumDepth: 512)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+private func skipped(_ bytes: [UInt8]) -> JSONSyntaxError? {
+    var reader = JSONReader(bytes, maximumDepth: 512)
+    do {
+        _ = reader.nextByte()
+        try reader.skipValue()
+        try reader.finish()
+        return nil
+    } catch {
+        return error
+    }
 }
 
 private func same(_ value: JSONValue, _ oracle: Any) -> Bool {
