@@ -11,9 +11,9 @@ import WebSocket
 /// requests to the plain endpoints, or one upgrade to /ws.
 extension Connection {
     func handleRequestBytes(_ bytes: UnsafeRawBufferPointer) {
-        guard var parser = httpParser else { return }
+        guard var parser = input.httpParser else { return }
         let result = parser.parse(bytes)
-        httpParser = parser
+        input.httpParser = parser
         switch result {
         case .needMore:
             return
@@ -21,7 +21,7 @@ extension Connection {
             state.logger.debug("bad HTTP request", ["remote": .string(remoteAddress), "status": .int(error.status)])
             respondAndClose(HTTPResponse.json(status: error.status, error: error.errorCode, message: error.message))
         case .complete(let request, let consumed):
-            httpParser = nil
+            input.httpParser = nil
             route(request, leftover: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
         }
     }
@@ -64,7 +64,7 @@ extension Connection {
         guard keepAlive else { return respondAndClose(response) }
         enqueue(response.serialized())
         updateLifecycle { $0.requestAnswered(now: MonotonicClock.now()) }
-        httpParser = HTTPRequestParser(limits: httpLimits)
+        input.httpParser = HTTPRequestParser(limits: httpLimits)
         if leftover.count > 0 { handleRequestBytes(leftover) }
     }
 
@@ -128,7 +128,7 @@ extension Connection {
         }
         if granted == false {
             state.access.releaseSession(for: claims.subject)
-            parkedInput = nil
+            input.parked = nil
             return refuse(.json(status: 429, error: "too_many_connections",
                                 message: "\(claims.subject) already holds \(entitlements.maxConnections) open connections across the cluster",
                                 extraHeaders: [("Retry-After", "5")]), reason: "too_many_connections", claims: claims)
@@ -161,9 +161,9 @@ extension Connection {
         session = Session(id: sessionID, claims: claims, entitlements: entitlements, now: now,
                           openedAtMilliseconds: WallClock.nowMilliseconds())
         updateLifecycle { $0.upgraded(now: now) }
-        reader = WebSocketReader(role: .server, maxMessageSize: state.limits.maxMessageBytes)
+        input.frames = WebSocketReader(role: .server, maxMessageSize: state.limits.maxMessageBytes)
         if let agreement {
-            reader?.enableCompression(windowBits: agreement.clientWindowBits, noContextTakeover: agreement.clientNoContextTakeover)
+            input.frames?.enableCompression(windowBits: agreement.clientWindowBits, noContextTakeover: agreement.clientNoContextTakeover)
             compressionWindowBits = agreement.serverWindowBits
             state.compressedSessions.add(1, ordering: .relaxed)
         }
@@ -171,7 +171,7 @@ extension Connection {
         state.logger.debug("session opened", ["session": .string(sessionID), "remote": .string(remoteAddress), "subject": .string(claims.subject)])
         sendWelcome()
         if leftover.count > 0 {
-            reader?.append(leftover)
+            input.frames?.append(leftover)
             processFrames()
         }
     }

@@ -15,21 +15,21 @@ extension Connection {
 
     /// Stops handing input to the HTTP parser; `leftover` and later bytes wait.
     func park(leftover: UnsafeRawBufferPointer) {
-        parkedInput = Array(leftover)
+        input.parked = Array(leftover)
     }
 
     /// Bytes that arrived while parked, bounded by one request's limits.
     func keepParked(_ bytes: UnsafeRawBufferPointer) {
-        parkedInput?.append(contentsOf: bytes)
-        if let count = parkedInput?.count, count > httpLimits.maxHeaderBytes + httpLimits.maxBodyBytes {
+        input.parked?.append(contentsOf: bytes)
+        if let count = input.parked?.count, count > httpLimits.maxHeaderBytes + httpLimits.maxBodyBytes {
             terminate(reason: "sent more than one request's worth while waiting for an answer", abortive: true)
         }
     }
 
     /// Ends the wait: `body` gets the kept bytes, which it must consume or copy.
     func unpark(_ body: (UnsafeRawBufferPointer) -> Void) {
-        let bytes = parkedInput ?? []
-        parkedInput = nil
+        let bytes = input.parked ?? []
+        input.parked = nil
         bytes.withUnsafeBytes(body)
     }
 }

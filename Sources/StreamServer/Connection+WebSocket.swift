@@ -5,7 +5,7 @@ import WebSocket
 /// RFC 6455 after the upgrade: frames in, frames out, heartbeat, close handshake.
 extension Connection {
     func processFrames() {
-        while phase == .webSocket || phase == .closing, let event = reader?.nextEvent() {
+        while phase == .webSocket || phase == .closing, let event = input.frames?.nextEvent() {
             switch event {
             case .text(let payload):
                 if phase == .webSocket { handleClientMessage(payload) }
@@ -19,14 +19,14 @@ extension Connection {
                 perform(updateLifecycle { $0.receivedClose(code, now: MonotonicClock.now()) })
             case .failure(let code, let reason):
                 // Fail the connection (§7.1.7): say why, then drop it without waiting.
-                if reader?.failedInflating == true { context.metrics.inflateFailures.increment(shard: context.shard) }
+                if input.frames?.failedInflating == true { context.metrics.inflateFailures.increment(shard: context.shard) }
                 state.logger.debug("protocol violation", [
                     "session": .string(sessionID), "code": .int(Int(code.rawValue)), "reason": .string(reason),
                 ])
                 perform(updateLifecycle { $0.failed(code, reason: reason, now: MonotonicClock.now()) })
             }
         }
-        reader?.releaseIdleMemory()
+        input.frames?.releaseIdleMemory()
     }
 
     /// Starts the close handshake from our side; the peer's close frame (or the

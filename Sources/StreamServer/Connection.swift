@@ -45,12 +45,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
     /// agreed on permessage-deflate (nil: plain frames).
     var compressionWindowBits: Int?
 
-    // Input, one parser at a time: HTTP before the upgrade, frames after.
-    private var sawFirstByte = false
-    var httpParser: HTTPRequestParser?
-    /// Input kept while an answer waits on the cluster bus (see Connection+Parking).
-    var parkedInput: [UInt8]?
-    var reader: WebSocketReader?
+    var input = Input()
 
     var phase: Phase { lifecycle.phase }
     var closeCode: CloseCode? { lifecycle.closeCode }
@@ -80,7 +75,7 @@ final class Connection: IOHandler, Flushable, Subscriber {
         acceptedAt = now
         lifecycle = ConnectionLifecycle(now: now, timeouts: context.state.lifecycleTimeouts)
         outbound = OutboundQueue(limitBytes: context.state.limits.maxOutboundBytes)
-        httpParser = HTTPRequestParser(limits: context.state.httpLimits)
+        input.httpParser = HTTPRequestParser(limits: context.state.httpLimits)
     }
 
     // MARK: Events from the loop
@@ -121,8 +116,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
     }
 
     private func received(_ ciphertext: UnsafeRawBufferPointer) {
-        if !sawFirstByte {
-            sawFirstByte = true
+        if !input.sawFirstByte {
+            input.sawFirstByte = true
             // A TLS connection starts with a handshake record (0x16). Anything
             // else (plain HTTP on the TLS port, a port scanner) is dropped at once.
             if ciphertext[0] != 0x16 {
@@ -175,9 +170,9 @@ final class Connection: IOHandler, Flushable, Subscriber {
     private func handlePlaintext(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
         case .httpRequest:
-            if parkedInput != nil { keepParked(bytes) } else { handleRequestBytes(bytes) }
+            if input.parked != nil { keepParked(bytes) } else { handleRequestBytes(bytes) }
         case .webSocket, .closing:
-            reader?.append(bytes)
+            input.frames?.append(bytes)
             processFrames()
         case .connecting, .closed:
             break
@@ -271,8 +266,8 @@ final class Connection: IOHandler, Flushable, Subscriber {
         if abortive { Socket.abort(fd) } else { Socket.close(fd) }
         context.remove(self)
         outbound = OutboundQueue(limitBytes: 0)
-        reader = nil
-        httpParser = nil
+        input.frames = nil
+        input.httpParser = nil
         state.openConnections.subtract(1, ordering: .relaxed)
         if let session {
             endSession(session, reason: reason)
