@@ -33,13 +33,10 @@ enum AuditLineCheck {
         var object: JSONObject
     }
 
-    /// The writer's lines are flat; the bound is what JSONSerialization allowed.
-    static let maximumJSONDepth = 512
-
     /// The line as a JSON object, read strictly (the writer never repeats a
     /// name), or nil.
     static func object(_ line: [UInt8]) -> JSONObject? {
-        (try? JSONReader.parse(line, maximumDepth: maximumJSONDepth, allowingByteOrderMark: true))?.objectValue
+        (try? JSONReader.parse(line, maximumDepth: JSONReader.defaultMaximumDepth, allowingByteOrderMark: true))?.objectValue
     }
 
     static func check(_ line: [UInt8]) throws(AuditLineError) -> Checked {

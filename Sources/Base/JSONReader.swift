@@ -25,6 +25,12 @@ public struct JSONReader {
         self.maximumDepth = maximumDepth
     }
 
+    /// The depth JSONSerialization allowed, kept for every reader without a
+    /// tighter bound of its own (client operations, the configuration file,
+    /// audit lines, server messages to the client): their size limits bound
+    /// the work long before this does. Tokens (16) and policies (64) pass less.
+    public static let defaultMaximumDepth = 512
+
     /// Parses one complete value (any type at the top level; whitespace
     /// around it is allowed, nothing else). `maximumDepth` bounds how many
     /// arrays and objects may be open at once. With

@@ -51,7 +51,7 @@ final class ClientWebSocket: @unchecked Sendable {
         try connection.send(Array(request.utf8))
         let answer = try connection.readAnswer(buffer: &plaintext)
         guard answer.status == 101 else {
-            let body = (try? JSONReader.parse(answer.body, maximumDepth: StreamMessage.maximumJSONDepth))?.objectValue
+            let body = (try? JSONReader.parse(answer.body, maximumDepth: JSONReader.defaultMaximumDepth))?.objectValue
             throw Refusal(status: answer.status, error: body?["error"]?.stringValue ?? "",
                           message: body?["message"]?.stringValue ?? answer.bodyText,
                           retryAfter: answer.header("Retry-After").flatMap(Double.init))

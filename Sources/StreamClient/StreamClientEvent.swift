@@ -16,9 +16,6 @@ public struct StreamMessage: Sendable, Equatable {
     /// The whole message as received.
     public let json: String
 
-    /// Server messages are shallow; this is only a bound on hostile input.
-    static let maximumJSONDepth = 512
-
     /// Parses a server text message; nil when it is not a JSON object with a string `type`.
     public init?(json: String) {
         guard let object = StreamMessage.parse(json), let type = object["type"]?.stringValue else { return nil }
@@ -32,7 +29,7 @@ public struct StreamMessage: Sendable, Equatable {
     }
 
     private static func parse(_ json: String) -> JSONObject? {
-        (try? JSONReader.parse(Array(json.utf8), maximumDepth: maximumJSONDepth, allowingByteOrderMark: true))?.objectValue
+        (try? JSONReader.parse(Array(json.utf8), maximumDepth: JSONReader.defaultMaximumDepth, allowingByteOrderMark: true))?.objectValue
     }
 
     /// The whole message, members in the order the server wrote them.

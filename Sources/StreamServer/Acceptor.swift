@@ -1,7 +1,7 @@
 import Base
-import Synchronization
 import Glibc
 import NetCore
+import Synchronization
 import TLS
 
 /// Accepts connections on one loop's listener and gives each to that loop.

@@ -9,17 +9,13 @@ struct ClientRequest {
     let id: String?
     let object: JSONObject
 
-    /// What JSONSerialization allowed before the strict reader took over;
-    /// the message size limit bounds the work long before this does.
-    static let maximumJSONDepth = 512
-
     struct ParseError: Error {
         let id: String?
         let message: String
     }
 
     static func parse(_ payload: [UInt8]) -> Result<ClientRequest, ParseError> {
-        guard let value = try? JSONReader.parse(payload, maximumDepth: maximumJSONDepth, allowingByteOrderMark: true) else {
+        guard let value = try? JSONReader.parse(payload, maximumDepth: JSONReader.defaultMaximumDepth, allowingByteOrderMark: true) else {
             return .failure(ParseError(id: nil, message: "the message is not valid JSON"))
         }
         guard let object = value.objectValue else {

@@ -1,7 +1,7 @@
-import Synchronization
 import Auth
 import NetCore
 import Policy
+import Synchronization
 import WebSocket
 
 /// The checks an upgrade passes before it becomes a session, in the order

@@ -1,11 +1,11 @@
-import WebSocket
-import Synchronization
-import Policy
-import Metrics
 import Audit
 import Base
 import Broadcast
+import Metrics
 import NetCore
+import Policy
+import Synchronization
+import WebSocket
 
 /// Stream messages into a session, and what a session leaves behind.
 extension Connection {

@@ -1,8 +1,8 @@
-import Metrics
 import Audit
 import Auth
 import Base
 import Broadcast
+import Metrics
 import NetCore
 import Policy
 import TextFormat

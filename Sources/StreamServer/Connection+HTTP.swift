@@ -1,9 +1,9 @@
-import Synchronization
-import Metrics
 import Audit
 import Auth
+import Metrics
 import NetCore
 import Policy
+import Synchronization
 import TLS
 import WebSocket
 

@@ -1,5 +1,5 @@
-import WebSocket
 import NetCore
+import WebSocket
 
 /// Answers that wait on the cluster bus (a publish's seq, a session slot):
 /// the connection is parked, keeping what the client sends meanwhile, and

@@ -114,7 +114,7 @@ extension Connection {
     struct BodyError: Error { let message: String }
 
     private func parsePublishBody(_ body: [UInt8]) -> Result<[PublishItem], BodyError> {
-        guard let value = try? JSONReader.parse(body, maximumDepth: ClientRequest.maximumJSONDepth, allowingByteOrderMark: true),
+        guard let value = try? JSONReader.parse(body, maximumDepth: JSONReader.defaultMaximumDepth, allowingByteOrderMark: true),
               value.arrayValue != nil || value.objectValue != nil else {
             return .failure(BodyError(message: "the body must be JSON: {\"channel\":..., \"type\":..., \"data\":{...}} or an array of them"))
         }

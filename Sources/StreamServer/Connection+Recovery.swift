@@ -1,11 +1,11 @@
-import WebSocket
-import Policy
-import Metrics
 import Audit
 import Base
 import Broadcast
+import Metrics
 import NetCore
+import Policy
 import TextFormat
+import WebSocket
 
 /// `since` in `subscribe`: what the client asks to recover, how much of it
 /// the server gives (the per-request bound), and the paced replay that

@@ -1,9 +1,9 @@
-import Synchronization
-import Metrics
 import Audit
 import Base
 import Broadcast
+import Metrics
 import NetCore
+import Synchronization
 import TLS
 import WebSocket
 

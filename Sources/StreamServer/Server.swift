@@ -1,4 +1,3 @@
-import WebSocket
 import Audit
 import Auth
 import Broadcast
@@ -11,6 +10,7 @@ import Redis
 import Synchronization
 import TLS
 import TextFormat
+import WebSocket
 
 /// Why the server could not start, in words an operator can act on.
 public struct ServerStartupError: Error, CustomStringConvertible {

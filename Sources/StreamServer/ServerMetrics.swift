@@ -1,7 +1,7 @@
 import Base
-import Synchronization
 import Broadcast
 import Metrics
+import Synchronization
 
 /// The server's Prometheus metrics, registered once. Hot-path counters are
 /// sharded per loop (the loop's index is the shard), so loops never contend.

@@ -8,9 +8,6 @@ enum ConfigurationFile {
         let description: String
     }
 
-    /// What JSONSerialization allowed; a configuration nests three levels.
-    static let maximumJSONDepth = 512
-
     static func load(_ path: String) throws -> ServerConfiguration {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigurationError(description: "configuration file \(path) does not exist")
@@ -20,7 +17,7 @@ enum ConfigurationFile {
         }
         let root: JSONValue
         do {
-            root = try JSONReader.parse(Array(data), maximumDepth: maximumJSONDepth, allowingByteOrderMark: true)
+            root = try JSONReader.parse(Array(data), maximumDepth: JSONReader.defaultMaximumDepth, allowingByteOrderMark: true)
         } catch {
             throw ConfigurationError(description: "\(path): not valid JSON: \(error)")
         }

@@ -60,7 +60,7 @@ enum PublishCommand {
                     : try Data(contentsOf: URL(fileURLWithPath: file))
             } else {
                 guard reader.positionals.count == 2 else { throw ArgumentReader.UsageError("expected CHANNEL and DATA_JSON (or --file)") }
-                guard let data = try? JSONReader.parse(Array(reader.positionals[1].utf8), maximumDepth: Self.maximumJSONDepth),
+                guard let data = try? JSONReader.parse(Array(reader.positionals[1].utf8), maximumDepth: JSONReader.defaultMaximumDepth),
                       data.objectValue != nil else {
                     throw ArgumentReader.UsageError("DATA_JSON must be a JSON object, e.g. '{\"symbol\":\"EURUSD\",\"bid\":1.1,\"ask\":1.1002}'")
                 }
@@ -78,7 +78,7 @@ enum PublishCommand {
             guard answer.status == 200 else {
                 return CommandOutput.failure("streamd publish: \(answer.status): \(answer.bodyText)")
             }
-            let answerJSON = try? JSONReader.parse(answer.body, maximumDepth: Self.maximumJSONDepth)
+            let answerJSON = try? JSONReader.parse(answer.body, maximumDepth: JSONReader.defaultMaximumDepth)
             let results = answerJSON?.objectValue?["results"]?.arrayValue ?? []
             for result in results { print(resultLine(result.objectValue ?? [:])) }
             return 0
@@ -97,6 +97,4 @@ enum PublishCommand {
     /// Strings bare, anything else as JSON text.
     private static func text(_ value: JSONValue) -> String { value.stringValue ?? value.serialized }
 
-    /// What JSONSerialization allowed; an argument or a server answer nests far less.
-    static let maximumJSONDepth = 512
 }

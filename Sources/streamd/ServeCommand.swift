@@ -1,5 +1,5 @@
-import Foundation
 import Auth
+import Foundation
 import StreamServer
 
 /// `streamd serve`: loads configuration (file, then flags), makes dev

@@ -1,5 +1,5 @@
-import WebSocket
 import Broadcast
+import WebSocket
 
 extension LoopContext {
     /// Runs on this loop: a notice (already framed) to every session reading

@@ -13,7 +13,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let skim = PublishSkim.skim(bytes) else { return 0 }
     let document: JSONObject
     do {
-        guard let object = try JSONReader.parse(bytes, maximumDepth: ClientRequest.maximumJSONDepth).objectValue else {
+        guard let object = try JSONReader.parse(bytes, maximumDepth: JSONReader.defaultMaximumDepth).objectValue else {
             preconditionFailure("the fast path accepted a document that is not an object")
         }
         document = object
@@ -26,7 +26,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(skim.validUntil == nil || document["valid_until"]?.stringValue == skim.validUntil, "valid_until")
     precondition(skim.idempotencyKey == nil || document["idempotency_key"]?.stringValue == skim.idempotencyKey, "idempotency_key")
     if let range = skim.data {
-        let parsed = try? JSONReader.parse(Array(bytes[range]), maximumDepth: ClientRequest.maximumJSONDepth)
+        let parsed = try? JSONReader.parse(Array(bytes[range]), maximumDepth: JSONReader.defaultMaximumDepth)
         precondition(parsed != nil && parsed == document["data"], "data")
         precondition(skim.dataValidUntil == nil || parsed?.objectValue?["valid_until"]?.stringValue == skim.dataValidUntil, "data.valid_until")
     }
